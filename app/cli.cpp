@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "cli.h"
+
+#include "demo.h"
+
+#include <jobpool/version.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstring>
+
+namespace jobpool::app {
+namespace {
+
+struct Subcommand
+{
+    const char *name;
+    const char *summary;
+    int (*run)(const QStringList &arguments);
+};
+
+const Subcommand kSubcommands[] = {
+    {"demo", QT_TRANSLATE_NOOP("jobpool", "Run a small demonstration batch in a worker pool"),
+     &runDemo},
+};
+
+const Subcommand *findSubcommand(const char *name)
+{
+    for (const Subcommand &s : kSubcommands) {
+        if (std::strcmp(s.name, name) == 0)
+            return &s;
+    }
+    return nullptr;
+}
+
+QString usage()
+{
+    QString text;
+    QTextStream out(&text);
+    out << "Usage: jobpool [FILE…]            open the desktop window (files start a batch)\n"
+        << "       jobpool COMMAND [OPTIONS]   run a command without a window\n"
+        << "\nCommands:\n";
+    for (const Subcommand &s : kSubcommands)
+        out << "  " << QString::fromLatin1(s.name).leftJustified(10) << s.summary << '\n';
+    out << "\nOptions:\n"
+        << "  -h, --help     show this help\n"
+        << "  -v, --version  show the version\n"
+        << "\n'jobpool COMMAND --help' describes a command's own options.\n";
+    return text;
+}
+
+} // namespace
+
+bool isCommandLineInvocation(int argc, char **argv)
+{
+    if (argc < 2)
+        return false;
+    if (findSubcommand(argv[1]))
+        return true;
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (!std::strcmp(a, "-h") || !std::strcmp(a, "--help") || !std::strcmp(a, "-v")
+            || !std::strcmp(a, "--version"))
+            return true;
+    }
+    return false;
+}
+
+int runCommandLine(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("jobpool"));
+    QCoreApplication::setApplicationVersion(libraryVersion());
+
+    QStringList arguments = QCoreApplication::arguments();
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+
+    if (arguments.size() >= 2) {
+        if (const Subcommand *s = findSubcommand(argv[1])) {
+            arguments.removeAt(1);
+            return s->run(arguments);
+        }
+    }
+    if (arguments.contains(QLatin1String("-v")) || arguments.contains(QLatin1String("--version"))) {
+        out << "jobpool " << libraryVersion() << '\n';
+        return 0;
+    }
+    if (arguments.contains(QLatin1String("-h")) || arguments.contains(QLatin1String("--help"))) {
+        out << usage();
+        return 0;
+    }
+    err << "jobpool: unknown command '" << arguments.value(1) << "'\n\n" << usage();
+    return 2;
+}
+
+} // namespace jobpool::app

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <sys/types.h>
+
+namespace jobpool::test {
+
+/// Path of the jobpool-testapp helper program (ctest passes it in JOBPOOL_TESTAPP).
+QString testAppPath();
+
+/// Processes whose parent is \a parent, read from /proc.
+QList<pid_t> childProcesses(pid_t parent);
+
+/// \a parent's children, their children, and so on.
+QList<pid_t> descendantProcesses(pid_t parent);
+
+/// True while a process with this pid exists and is not a zombie.
+bool processAlive(pid_t pid);
+
+/// The names in /dev/shm that this user owns.
+QStringList sharedMemoryEntries();
+
+/// Installs a message handler that counts Qt's "QProcess: Destroyed while process … is
+/// still running" warnings (a leaked child) and forwards every message to the previous
+/// handler. Call once in initTestCase(); check leakedProcessWarnings() in cleanup().
+void installProcessLeakGuard();
+int leakedProcessWarnings();
+
+} // namespace jobpool::test
