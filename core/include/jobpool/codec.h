@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <jobpool/errors.h>
+
+#include <QByteArray>
+#include <QDataStream>
+#include <QIODevice>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QString>
+#include <QVariant>
+
+#include <concepts>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+/// \file
+/// How task arguments and results become bytes in shared memory and back.
+///
+/// Trivially copyable values, and contiguous lists of them, are copied as raw bytes (the
+/// fast path: one memcpy for a whole QList<int>). Strings and byte arrays are a length and
+/// their bytes. Lists, pairs and tuples are encoded element by element. QVariant, the
+/// QJson types and any user type with QDataStream operators go through QDataStream.
+/// Both ends are the same program or built from the same sources, so no versioning or
+/// byte-order conversion happens.
+
+namespace jobpool {
+
+/// Appends encoded values to a byte buffer.
+class Encoder
+{
+public:
+    explicit Encoder(QByteArray &buffer)
+        : m_buffer(buffer)
+    {}
+
+    void writeRaw(const void *data, qsizetype size)
+    {
+        const qsizetype at = m_buffer.size();
+        m_buffer.resize(at + size);
+        std::memcpy(m_buffer.data() + at, data, size_t(size));
+    }
+    /// Room for \a size bytes at the end; returns where to write them.
+    char *grow(qsizetype size)
+    {
+        const qsizetype at = m_buffer.size();
+        m_buffer.resize(at + size);
+        return m_buffer.data() + at;
+    }
+    void writeSize(qsizetype n) { writeRaw(&n, sizeof n); }
+    QByteArray &buffer() { return m_buffer; }
+
+    template <class T>
+    void write(const T &value);
+
+private:
+    QByteArray &m_buffer;
+};
+
+/// Reads encoded values from a byte range. Never reads past the end: a short or
+/// malformed buffer throws ProtocolError instead.
+class Decoder
+{
+public:
+    Decoder(const char *data, qsizetype size)
+        : m_data(data)
+        , m_end(data + size)
+    {}
+    explicit Decoder(QByteArrayView bytes)
+        : Decoder(bytes.data(), bytes.size())
+    {}
+
+    qsizetype remaining() const { return m_end - m_data; }
+    bool atEnd() const { return m_data == m_end; }
+
+    /// Returns the next \a size bytes and steps over them.
+    const char *take(qsizetype size)
+    {
+        if (size < 0 || size > remaining())
+            throw ProtocolError(QStringLiteral("truncated value: %1 bytes wanted, %2 left")
+                                    .arg(size)
+                                    .arg(remaining()));
+        const char *at = m_data;
+        m_data += size;
+        return at;
+    }
+    void readRaw(void *to, qsizetype size) { std::memcpy(to, take(size), size_t(size)); }
+    /// A count of elements of \a elementSize bytes each, checked against what is left so
+    /// that a hostile length cannot make the reader allocate without bound.
+    qsizetype readCount(qsizetype elementSize)
+    {
+        qsizetype n = 0;
+        readRaw(&n, sizeof n);
+        if (n < 0 || (elementSize > 0 && n > remaining() / elementSize))
+            throw ProtocolError(QStringLiteral("bad element count %1").arg(n));
+        return n;
+    }
+
+    template <class T>
+    T read();
+
+private:
+    const char *m_data;
+    const char *m_end;
+};
+
+namespace detail {
+
+template <class T>
+struct IsQListOrVector : std::false_type
+{
+};
+template <class T>
+struct IsQListOrVector<QList<T>> : std::true_type
+{
+};
+template <class T, class A>
+struct IsQListOrVector<std::vector<T, A>> : std::true_type
+{
+};
+
+template <class T>
+struct IsPairOrTuple : std::false_type
+{
+};
+template <class A, class B>
+struct IsPairOrTuple<std::pair<A, B>> : std::true_type
+{
+};
+template <class... A>
+struct IsPairOrTuple<std::tuple<A...>> : std::true_type
+{
+};
+
+/// Values copied as raw bytes: plain data, never pointers (an address means nothing in
+/// another process).
+template <class T>
+concept RawCodable = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> &&
+                     !std::is_member_pointer_v<T> && !IsPairOrTuple<T>::value;
+
+template <class T>
+concept StreamCodable = requires(QDataStream &s, T &v, const T &cv)
+{
+    s << cv;
+    s >> v;
+};
+
+} // namespace detail
+
+/// Codec<T>::encode/decode; specialise it for a type that needs its own encoding.
+template <class T, class Enable = void>
+struct Codec
+{
+    static_assert(detail::StreamCodable<T>,
+                  "jobpool: this type cannot travel to a worker; give it QDataStream "
+                  "operators << and >>, or specialise jobpool::Codec for it");
+
+    static void encode(Encoder &out, const T &value)
+    {
+        QByteArray bytes;
+        {
+            QDataStream stream(&bytes, QIODevice::WriteOnly);
+            stream << value;
+        }
+        out.writeSize(bytes.size());
+        out.writeRaw(bytes.constData(), bytes.size());
+    }
+    static T decode(Decoder &in)
+    {
+        const qsizetype size = in.readCount(1);
+        const char *data = in.take(size);
+        QDataStream stream(QByteArray::fromRawData(data, size));
+        T value{};
+        stream >> value;
+        if (stream.status() != QDataStream::Ok)
+            throw ProtocolError(
+                QStringLiteral("could not decode a %1 value").arg(QLatin1String(typeid(T).name())));
+        return value;
+    }
+};
+
+template <class T>
+struct Codec<T, std::enable_if_t<detail::RawCodable<T>>>
+{
+    static void encode(Encoder &out, const T &value) { out.writeRaw(&value, sizeof(T)); }
+    static T decode(Decoder &in)
+    {
+        T value;
+        in.readRaw(&value, sizeof(T));
+        return value;
+    }
+};
+
+template <>
+struct Codec<QString>
+{
+    static void encode(Encoder &out, const QString &value)
+    {
+        out.writeSize(value.size());
+        out.writeRaw(value.constData(), value.size() * qsizetype(sizeof(QChar)));
+    }
+    static QString decode(Decoder &in)
+    {
+        const qsizetype n = in.readCount(sizeof(QChar));
+        QString value(n, Qt::Uninitialized);
+        in.readRaw(value.data(), n * qsizetype(sizeof(QChar)));
+        return value;
+    }
+};
+
+template <>
+struct Codec<QByteArray>
+{
+    static void encode(Encoder &out, const QByteArray &value)
+    {
+        out.writeSize(value.size());
+        out.writeRaw(value.constData(), value.size());
+    }
+    static QByteArray decode(Decoder &in)
+    {
+        const qsizetype n = in.readCount(1);
+        return QByteArray(in.take(n), n);
+    }
+};
+
+template <>
+struct Codec<std::string>
+{
+    static void encode(Encoder &out, const std::string &value)
+    {
+        out.writeSize(qsizetype(value.size()));
+        out.writeRaw(value.data(), qsizetype(value.size()));
+    }
+    static std::string decode(Decoder &in)
+    {
+        const qsizetype n = in.readCount(1);
+        return std::string(in.take(n), size_t(n));
+    }
+};
+
+template <class L>
+struct Codec<L, std::enable_if_t<detail::IsQListOrVector<L>::value>>
+{
+    using Element = typename L::value_type;
+
+    static void encode(Encoder &out, const L &list)
+    {
+        out.writeSize(qsizetype(list.size()));
+        if constexpr (detail::RawCodable<Element>) {
+            out.writeRaw(list.data(), qsizetype(list.size() * sizeof(Element)));
+        } else {
+            for (const Element &e : list)
+                Codec<Element>::encode(out, e);
+        }
+    }
+    static L decode(Decoder &in)
+    {
+        const qsizetype n = in.readCount(detail::RawCodable<Element> ? sizeof(Element) : 1);
+        L list;
+        if constexpr (detail::RawCodable<Element>) {
+            list.resize(n);
+            in.readRaw(list.data(), n * qsizetype(sizeof(Element)));
+        } else {
+            list.reserve(n);
+            for (qsizetype i = 0; i < n; ++i)
+                list.push_back(Codec<Element>::decode(in));
+        }
+        return list;
+    }
+};
+
+template <class T>
+struct Codec<T, std::enable_if_t<detail::IsPairOrTuple<T>::value>>
+{
+    static void encode(Encoder &out, const T &value)
+    {
+        std::apply([&out](const auto &...e) { (out.write(e), ...); }, value);
+    }
+    static T decode(Decoder &in)
+    {
+        // Braced initialisation evaluates left to right, so fields decode in order.
+        return decodeFields(in, std::make_index_sequence<std::tuple_size_v<T>>{});
+    }
+
+private:
+    template <std::size_t... I>
+    static T decodeFields(Decoder &in, std::index_sequence<I...>)
+    {
+        return T{in.read<std::decay_t<std::tuple_element_t<I, T>>>()...};
+    }
+};
+
+template <class T>
+void Encoder::write(const T &value)
+{
+    Codec<T>::encode(*this, value);
+}
+
+template <class T>
+T Decoder::read()
+{
+    return Codec<T>::decode(*this);
+}
+
+} // namespace jobpool

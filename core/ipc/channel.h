@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "futex.h"
+#include "ring.h"
+#include "segment.h"
+
+#include <cstdint>
+
+namespace jobpool::ipc {
+
+/// The layout of one worker's segment: its doorbell, a request ring (parent → worker)
+/// and a response ring (worker → parent). The parent's doorbell lives in a separate
+/// small segment that every worker of a pool shares, so the pool sleeps on one word.
+struct ChannelHeader
+{
+    static constexpr std::uint32_t kMagic = 0x4a50434e; // "JPCN"
+    static constexpr std::uint32_t kVersion = 1;
+
+    std::uint32_t magic = kMagic;
+    std::uint32_t version = kVersion;
+    std::uint64_t ringCapacity = 0;
+    std::uint32_t hasInitializer = 0; ///< the first request is an Initialize
+    alignas(64) Doorbell workerBell;
+    RingControl requests;
+    RingControl responses;
+    alignas(64) std::atomic<std::int64_t> childPid{0}; ///< a command the worker runs, if any
+};
+
+/// What a channel segment looks like from one side.
+struct ChannelView
+{
+    ChannelHeader *header = nullptr;
+    char *requestData = nullptr;
+    char *responseData = nullptr;
+
+    static constexpr std::uint64_t headerSpace()
+    {
+        return (sizeof(ChannelHeader) + 4095) & ~std::uint64_t(4095);
+    }
+    static std::size_t segmentSize(std::uint64_t ringCapacity)
+    {
+        return std::size_t(headerSpace() + 2 * ringCapacity);
+    }
+    /// Lays out a fresh segment (parent side).
+    static ChannelView initialise(Segment &segment, std::uint64_t ringCapacity)
+    {
+        auto *h = new (segment.data()) ChannelHeader;
+        h->ringCapacity = ringCapacity;
+        return attach(segment);
+    }
+    /// Views an existing segment; an empty view when it is not one of ours.
+    static ChannelView attach(Segment &segment)
+    {
+        ChannelView v;
+        if (segment.size() < headerSpace())
+            return v;
+        auto *h = static_cast<ChannelHeader *>(segment.data());
+        const std::uint64_t cap = h->ringCapacity;
+        if (h->magic != ChannelHeader::kMagic || h->version != ChannelHeader::kVersion ||
+            cap == 0 || (cap & (cap - 1)) != 0 || segmentSize(cap) != segment.size())
+            return v;
+        v.header = h;
+        v.requestData = static_cast<char *>(segment.data()) + headerSpace();
+        v.responseData = v.requestData + cap;
+        return v;
+    }
+};
+
+/// The pool-wide segment holding the parent's doorbell.
+struct PoolBellHeader
+{
+    alignas(64) Doorbell parentBell;
+};
+
+/// Messages on the rings. Every message starts with its kind.
+enum class MessageKind : std::uint32_t {
+    // parent → worker
+    Run = 1,        ///< u64 chunk id, task name, i64 item count, the items
+    Initialize = 2, ///< task name, the arguments
+    Exit = 3,       ///< finish and exit cleanly
+    // worker → parent
+    Ready = 100,      ///< i64 pid: initialised, waiting for work
+    Result = 101,     ///< u64 chunk id, i64 items completed, u8 failed, results[, error]
+    InitFailed = 102, ///< exception type, message
+};
+
+} // namespace jobpool::ipc

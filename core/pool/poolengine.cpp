@@ -1,0 +1,805 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolengine.h"
+
+#include "protocol.h"
+#include "workerlauncher.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QMetaObject>
+#include <QTimer>
+
+#include <algorithm>
+#include <thread>
+
+#include <unistd.h>
+
+namespace jobpool::detail {
+
+struct PoolEngine::BatchState
+{
+    std::shared_ptr<Batch> batch;
+    qsizetype chunkSize = 1;
+    qsizetype next = 0;     ///< first item not dispatched yet
+    qsizetype finished = 0; ///< items whose results were delivered
+    qsizetype inFlight = 0; ///< chunks in some worker's ring
+    bool failed = false;
+    bool completed = false;
+};
+
+struct PoolEngine::Worker
+{
+    quint64 id = 0;
+    ipc::Segment segment;
+    ipc::ChannelView view;
+    ipc::RingWriter requests;
+    ipc::RingReader responses;
+    WorkerInfo::State state = WorkerInfo::State::Starting;
+    qint64 pid = 0;
+    bool ready = false;
+    bool retiring = false; ///< takes no new work; leaves once idle
+    bool exitSent = false;
+    bool killRequested = false;
+    bool timedOut = false;
+    bool lost = false; ///< dropped after a protocol error
+    QString dropReason;
+    QString initError;
+    std::deque<Chunk> inFlight;
+    std::deque<std::pair<QByteArray, qsizetype>> outbox; ///< messages not fully in the ring
+    Clock::time_point startedAt;
+    Clock::time_point chunkStartedAt;
+    QDateTime startedWall;
+    qint64 tasksDone = 0;
+    qint64 chunksAssigned = 0;
+};
+
+namespace {
+
+QString selfExecutable()
+{
+    return QFile::symLinkTarget(QStringLiteral("/proc/self/exe"));
+}
+
+/// How many chunks a worker may hold at once: one running, the rest waiting in its ring
+/// so that it never idles between small tasks.
+constexpr std::size_t kPipelineDepth = 4;
+
+} // namespace
+
+PoolEngine::PoolEngine(PoolOptions options, Pool *q)
+    : m_options(std::move(options))
+    , m_q(q)
+{
+    m_program = m_options.workerProgram.isEmpty() ? selfExecutable() : m_options.workerProgram;
+    m_target = m_options.workers > 0 ? m_options.workers
+                                     : std::max(1, int(std::thread::hardware_concurrency()));
+    m_bellSegment = ipc::Segment::create("jobpool-bell", sizeof(ipc::PoolBellHeader));
+    m_bell = new (m_bellSegment.data()) ipc::PoolBellHeader;
+
+    WorkerLauncher::Callbacks callbacks;
+    callbacks.started = [this](quint64 id, qint64 pid) {
+        post({Event::Started, id, pid, 0, 0, {}});
+    };
+    callbacks.finished = [this](quint64 id, int exitCode, int signal) {
+        post({Event::Finished, id, 0, exitCode, signal, {}});
+    };
+    callbacks.failedToStart = [this](quint64 id, const QString &error) {
+        post({Event::FailedToStart, id, 0, 0, 0, error});
+    };
+    m_launcher = new WorkerLauncher(m_program, std::move(callbacks));
+    m_launcher->moveToThread(&m_controlThread);
+    QObject::connect(&m_controlThread, &QThread::finished, m_launcher, &QObject::deleteLater);
+    m_controlThread.setObjectName(QStringLiteral("jobpool control"));
+    m_controlThread.start();
+
+    m_dispatcher = std::thread([this] { run(); });
+}
+
+PoolEngine::~PoolEngine()
+{
+    terminate();
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_inboxPending.store(true, std::memory_order_release);
+    m_bell->parentBell.ring();
+    m_dispatcher.join();
+    m_controlThread.quit();
+    m_controlThread.wait();
+}
+
+void PoolEngine::post(Event e)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_inboxEvents.push_back(std::move(e));
+    }
+    m_inboxPending.store(true, std::memory_order_release);
+    m_bell->parentBell.ring();
+}
+
+void PoolEngine::submit(std::shared_ptr<Batch> batch, int chunkSize)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_closed || m_terminating)
+            throw PoolError(QStringLiteral("the pool is closed: it takes no more calls"));
+        m_inboxBatches.emplace_back(std::move(batch), chunkSize);
+        m_workPending = true;
+    }
+    m_inboxPending.store(true, std::memory_order_release);
+    m_bell->parentBell.ring();
+}
+
+void PoolEngine::close()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+    }
+    m_inboxPending.store(true, std::memory_order_release);
+    m_bell->parentBell.ring();
+}
+
+void PoolEngine::join()
+{
+    std::unique_lock lock(m_mutex);
+    if (!m_closed && !m_terminating)
+        throw PoolError(QStringLiteral("join() needs close() or terminate() first"));
+    m_idleCondition.wait(
+        lock, [this] { return m_closedAcknowledged && m_liveWorkers == 0 && !m_workPending; });
+}
+
+void PoolEngine::terminate()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stop)
+            return;
+        m_terminating = true;
+        m_closed = true;
+    }
+    m_inboxPending.store(true, std::memory_order_release);
+    m_bell->parentBell.ring();
+    std::unique_lock lock(m_mutex);
+    m_idleCondition.wait(
+        lock, [this] { return m_terminateAcknowledged && m_liveWorkers == 0 && !m_workPending; });
+}
+
+void PoolEngine::setWorkerCount(int count)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_target = std::max(1, count);
+    }
+    m_inboxPending.store(true, std::memory_order_release);
+    m_bell->parentBell.ring();
+}
+
+int PoolEngine::workerCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_target;
+}
+
+QList<WorkerInfo> PoolEngine::workers() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_snapshot;
+}
+
+PoolStats PoolEngine::stats() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_stats;
+}
+
+// ---- dispatcher thread -------------------------------------------------------------
+
+void PoolEngine::run()
+{
+    for (;;) {
+        bool progress = false;
+        if (m_inboxPending.exchange(false, std::memory_order_acq_rel)) {
+            if (!takeInbox())
+                return;
+            progress = true;
+        }
+        for (auto &[id, w] : m_workers) {
+            progress |= pumpIn(*w);
+            progress |= pumpOut(*w);
+        }
+        progress |= dispatch();
+        const Clock::time_point now = Clock::now();
+        checkDeadlines(now);
+        if (m_dirty && now - m_lastPublish > std::chrono::milliseconds(50))
+            publish();
+        if (progress)
+            continue;
+        if (m_dirty)
+            publish();
+        auto timeout = nextDeadline(now);
+        m_bell->parentBell.wait(
+            [this] { return m_inboxPending.load(std::memory_order_acquire) || anythingToRead(); },
+            timeout);
+    }
+}
+
+bool PoolEngine::anythingToRead() const
+{
+    for (const auto &[id, w] : m_workers) {
+        if (w->responses.hasData())
+            return true;
+        if (!w->outbox.empty() && w->requests.drained())
+            return true;
+    }
+    return false;
+}
+
+bool PoolEngine::takeInbox()
+{
+    std::vector<std::pair<std::shared_ptr<Batch>, int>> batches;
+    std::vector<Event> events;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stop)
+            return false;
+        batches.swap(m_inboxBatches);
+        events.swap(m_inboxEvents);
+        m_closedSeen = m_closed;
+        m_terminatingSeen = m_terminating;
+    }
+    for (auto &[batch, chunkSize] : batches) {
+        auto state = std::make_shared<BatchState>();
+        qsizetype size = chunkSize;
+        if (size <= 0) {
+            // Python's choice: about four chunks per worker.
+            const qsizetype parts = qsizetype(m_target) * 4;
+            size = std::max<qsizetype>(1, (batch->count + parts - 1) / parts);
+            if (m_options.taskTimeout.count() > 0)
+                size = 1; // a timeout is per task, so a task must travel alone
+        }
+        state->chunkSize = size;
+        state->batch = std::move(batch);
+        m_counts.queued += state->batch->count;
+        if (state->batch->count == 0) {
+            state->completed = true;
+            state->batch->complete();
+            continue;
+        }
+        m_batches.push_back(std::move(state));
+        m_startFailures = 0; // new work: try starting workers again
+    }
+    for (const Event &e : events)
+        handleEvent(e);
+    if (m_terminatingSeen) {
+        failQueued(std::make_exception_ptr(PoolError(QStringLiteral("the pool was terminated"))));
+        for (auto &[id, w] : m_workers) {
+            for (Chunk &c : w->inFlight)
+                failBatch(c.batch, std::make_exception_ptr(
+                                       PoolError(QStringLiteral("the pool was terminated"))));
+            w->inFlight.clear();
+            if (!w->killRequested) {
+                w->killRequested = true;
+                QMetaObject::invokeMethod(m_launcher,
+                                          [l = m_launcher, id = w->id] { l->kill(id); });
+            }
+        }
+    }
+    m_dirty = true;
+    return true;
+}
+
+void PoolEngine::handleEvent(const Event &e)
+{
+    auto it = m_workers.find(e.id);
+    if (it == m_workers.end())
+        return;
+    Worker &w = *it->second;
+    switch (e.type) {
+    case Event::Started:
+        w.pid = e.pid;
+        w.segment.closeFd(); // the child has it now
+        break;
+    case Event::FailedToStart:
+        workerGone(w, -1, 0, e.error);
+        break;
+    case Event::Finished:
+        // Read what it wrote before it went: results of its last tasks are valid.
+        try {
+            pumpIn(w);
+        } catch (...) {
+        }
+        workerGone(w, e.exitCode, e.signal, {});
+        break;
+    }
+}
+
+void PoolEngine::workerGone(Worker &w, int exitCode, int signal, const QString &why)
+{
+    const bool wasReady = w.ready;
+    if (!wasReady && !m_terminatingSeen && !w.exitSent) {
+        ++m_startFailures;
+        m_lastStartError =
+            !w.initError.isEmpty() ? w.initError
+            : !why.isEmpty()       ? why
+            : signal               ? QStringLiteral("killed by signal %1").arg(signal)
+                     : QStringLiteral("exited with status %1 before it was ready").arg(exitCode);
+    }
+    if (!w.inFlight.empty()) {
+        ++m_counts.workersLost;
+        // The first chunk was running; those behind it never started and go back as they are.
+        Chunk running = std::move(w.inFlight.front());
+        w.inFlight.pop_front();
+        for (auto c = w.inFlight.rbegin(); c != w.inFlight.rend(); ++c) {
+            c->batch->inFlight--;
+            m_retries.push_front(std::move(*c));
+        }
+        running.batch->inFlight--;
+        if (w.timedOut) {
+            failBatch(running.batch, std::make_exception_ptr(TaskTimeout(
+                                         qint64(m_options.taskTimeout.count()), running.id)));
+        } else if (running.attempts <= m_options.retries && !running.batch->failed) {
+            m_counts.retried += running.count;
+            m_retries.push_front(std::move(running));
+        } else {
+            failBatch(running.batch,
+                      std::make_exception_ptr(WorkerDied(w.pid, exitCode, signal, running.id,
+                                                         w.lost ? w.dropReason : why)));
+        }
+    }
+    m_workers.erase(w.id);
+    m_dirty = true;
+    if (m_startFailures >= 3 && std::none_of(m_workers.begin(), m_workers.end(),
+                                             [](const auto &p) { return p.second->ready; })) {
+        failQueued(std::make_exception_ptr(
+            PoolError(QStringLiteral("cannot start worker processes (%1): %2")
+                          .arg(m_program, m_lastStartError))));
+    }
+}
+
+void PoolEngine::failQueued(std::exception_ptr error)
+{
+    for (const auto &b : m_batches)
+        failBatch(b, error);
+    m_retries.clear();
+}
+
+void PoolEngine::failBatch(const std::shared_ptr<BatchState> &b, std::exception_ptr error)
+{
+    if (b->failed || b->completed)
+        return;
+    b->failed = true;
+    const qsizetype unfinished = b->batch->count - b->finished;
+    m_counts.failed += unfinished;
+    m_counts.queued -= b->batch->count - b->next;
+    b->batch->fail(std::move(error));
+}
+
+void PoolEngine::finishItems(const std::shared_ptr<BatchState> &b, qsizetype n)
+{
+    m_dirty = true;
+    b->finished += n;
+    m_counts.done += n;
+    if (!b->failed && !b->completed) {
+        b->batch->progress(b->finished);
+        if (b->finished == b->batch->count) {
+            b->completed = true;
+            b->batch->complete();
+        }
+    }
+}
+
+bool PoolEngine::nextChunk(Chunk &chunk)
+{
+    while (!m_retries.empty()) {
+        chunk = std::move(m_retries.front());
+        m_retries.pop_front();
+        if (!chunk.batch->failed)
+            return true;
+    }
+    while (!m_batches.empty()) {
+        const std::shared_ptr<BatchState> &b = m_batches.front();
+        const bool cancelled = !b->failed && b->batch->cancelled();
+        if (b->failed || cancelled || b->next >= b->batch->count) {
+            if (cancelled && !b->completed) {
+                m_counts.queued -= b->batch->count - b->next;
+                b->next = b->batch->count;
+                b->completed = true;
+                b->batch->complete();
+            }
+            m_batches.pop_front();
+            continue;
+        }
+        chunk.batch = b;
+        chunk.first = b->next;
+        chunk.count = std::min(b->chunkSize, b->batch->count - b->next);
+        chunk.id = m_nextChunkId++;
+        chunk.attempts = 0;
+        b->next += chunk.count;
+        m_counts.queued -= chunk.count;
+        return true;
+    }
+    return false;
+}
+
+bool PoolEngine::dispatch()
+{
+    spawnWorkers();
+    retireSurplus();
+    bool progress = false;
+    const std::size_t depth = m_options.taskTimeout.count() > 0 ? 1 : kPipelineDepth;
+    for (auto &[id, wp] : m_workers) {
+        Worker &w = *wp;
+        while (w.ready && !w.retiring && !w.exitSent && !w.killRequested &&
+               w.inFlight.size() < depth && w.outbox.empty()) {
+            Chunk chunk;
+            if (!nextChunk(chunk))
+                break;
+            ++chunk.attempts;
+            m_scratch.resize(sizeof(RunHeader));
+            RunHeader header{std::uint32_t(ipc::MessageKind::Run), 0, chunk.id, chunk.count};
+            std::memcpy(m_scratch.data(), &header, sizeof header);
+            Encoder out(m_scratch);
+            out.write(chunk.batch->batch->task);
+            try {
+                chunk.batch->batch->encode(chunk.first, chunk.count, out);
+            } catch (...) {
+                failBatch(chunk.batch, std::current_exception());
+                continue;
+            }
+            if (w.inFlight.empty())
+                w.chunkStartedAt = Clock::now();
+            chunk.batch->inFlight++;
+            w.inFlight.push_back(std::move(chunk));
+            w.state = WorkerInfo::State::Busy;
+            send(w, m_scratch);
+            if (m_options.maxTasksPerChild > 0 &&
+                ++w.chunksAssigned >= m_options.maxTasksPerChild) {
+                w.retiring = true;
+                sendExit(w);
+            }
+            progress = true;
+        }
+    }
+    // Closed and nothing left: let the workers go.
+    if (m_closedSeen && m_batches.empty() && m_retries.empty()) {
+        for (auto &[id, w] : m_workers) {
+            if (w->ready && w->inFlight.empty() && !w->exitSent)
+                sendExit(*w);
+        }
+    }
+    return progress;
+}
+
+void PoolEngine::send(Worker &w, QByteArrayView message)
+{
+    qsizetype offset = 0;
+    if (w.outbox.empty()) {
+        offset = w.requests.write(message, 0);
+        w.view.header->workerBell.ring();
+        if (offset == message.size())
+            return;
+    }
+    w.outbox.emplace_back(message.toByteArray(), offset);
+}
+
+void PoolEngine::sendExit(Worker &w)
+{
+    w.exitSent = true;
+    w.state = WorkerInfo::State::Stopping;
+    const std::uint32_t kind = std::uint32_t(ipc::MessageKind::Exit);
+    send(w, QByteArrayView(reinterpret_cast<const char *>(&kind), sizeof kind));
+    m_dirty = true;
+}
+
+bool PoolEngine::pumpOut(Worker &w)
+{
+    bool progress = false;
+    try {
+        while (!w.outbox.empty()) {
+            auto &[message, offset] = w.outbox.front();
+            const qsizetype before = offset;
+            offset = w.requests.write(message, offset);
+            if (offset != before) {
+                progress = true;
+                w.view.header->workerBell.ring();
+            }
+            if (offset < message.size())
+                break;
+            w.outbox.pop_front();
+        }
+    } catch (const ProtocolError &e) {
+        w.lost = true;
+        w.dropReason = QStringLiteral("protocol error: %1").arg(QString::fromUtf8(e.what()));
+        w.outbox.clear();
+        if (!w.killRequested) {
+            w.killRequested = true;
+            QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w.id] { l->kill(id); });
+        }
+    }
+    return progress;
+}
+
+bool PoolEngine::pumpIn(Worker &w)
+{
+    if (w.lost)
+        return false;
+    bool progress = false;
+    try {
+        QByteArrayView message;
+        while (w.responses.next(message)) {
+            handleMessage(w, message);
+            w.responses.release();
+            progress = true;
+        }
+    } catch (const Error &e) {
+        qWarning("jobpool: dropping worker %lld: %s", w.pid, e.what());
+        w.lost = true;
+        w.dropReason = QStringLiteral("protocol error: %1").arg(QString::fromUtf8(e.what()));
+        if (!w.killRequested) {
+            w.killRequested = true;
+            QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w.id] { l->kill(id); });
+        }
+    }
+    if (w.responses.takeReleased()) {
+        w.view.header->workerBell.ring(); // it may be waiting for room to write
+        progress = true;
+    }
+    return progress;
+}
+
+void PoolEngine::handleMessage(Worker &w, QByteArrayView message)
+{
+    if (message.size() < qsizetype(sizeof(std::uint32_t)))
+        throw ProtocolError(QStringLiteral("empty message"));
+    std::uint32_t kind = 0;
+    std::memcpy(&kind, message.data(), sizeof kind);
+    Decoder in(message);
+    switch (ipc::MessageKind(kind)) {
+    case ipc::MessageKind::Ready:
+        in.read<std::uint32_t>();
+        w.pid = in.read<std::int64_t>();
+        w.ready = true;
+        w.state = WorkerInfo::State::Idle;
+        m_startFailures = 0;
+        m_dirty = true;
+        return;
+    case ipc::MessageKind::InitFailed: {
+        in.read<std::uint32_t>();
+        const QString type = in.read<QString>();
+        const QString what = in.read<QString>();
+        w.initError = QStringLiteral("the initializer raised %1: %2").arg(type, what);
+        return;
+    }
+    case ipc::MessageKind::Result: {
+        ResultHeader header{};
+        in.readRaw(&header, sizeof header);
+        if (w.inFlight.empty() || w.inFlight.front().id != header.chunkId)
+            throw ProtocolError(
+                QStringLiteral("result for chunk %1, which this worker does not have")
+                    .arg(header.chunkId));
+        Chunk chunk = std::move(w.inFlight.front());
+        w.inFlight.pop_front();
+        w.chunkStartedAt = Clock::now();
+        chunk.batch->inFlight--;
+        if (header.completed < 0 || header.completed > chunk.count ||
+            (!header.failed && header.completed != chunk.count))
+            throw ProtocolError(QStringLiteral("result with %1 items for a chunk of %2")
+                                    .arg(header.completed)
+                                    .arg(chunk.count));
+        w.tasksDone += header.completed;
+        if (!chunk.batch->failed && !chunk.batch->completed) {
+            try {
+                chunk.batch->batch->deliver(chunk.first, header.completed, in);
+            } catch (const ProtocolError &) {
+                failBatch(chunk.batch, std::current_exception());
+                throw;
+            } catch (...) {
+                failBatch(chunk.batch, std::current_exception());
+                return;
+            }
+            if (header.failed) {
+                const QString type = in.read<QString>();
+                const QString what = in.read<QString>();
+                m_counts.done += header.completed;
+                failBatch(chunk.batch, std::make_exception_ptr(RemoteError(type, what, chunk.id)));
+            } else {
+                finishItems(chunk.batch, header.completed);
+            }
+        }
+        if (w.inFlight.empty() && !w.exitSent)
+            w.state = WorkerInfo::State::Idle;
+        if (chunk.batch->batch->cancelled() && chunk.batch->inFlight == 0 &&
+            !chunk.batch->completed && !chunk.batch->failed) {
+            chunk.batch->completed = true;
+            chunk.batch->batch->complete();
+        }
+        return;
+    }
+    default:
+        throw ProtocolError(QStringLiteral("unknown message kind %1").arg(kind));
+    }
+}
+
+int PoolEngine::liveWorkers() const
+{
+    return int(std::count_if(m_workers.begin(), m_workers.end(), [](const auto &p) {
+        return !p.second->retiring && !p.second->exitSent && !p.second->killRequested;
+    }));
+}
+
+void PoolEngine::spawnWorkers()
+{
+    if (m_closedSeen && m_batches.empty() && m_retries.empty())
+        return;
+    if (m_terminatingSeen || m_startFailures >= 3)
+        return;
+    int target;
+    {
+        std::lock_guard lock(m_mutex);
+        target = m_target;
+    }
+    while (liveWorkers() < target) {
+        auto w = std::make_unique<Worker>();
+        w->id = m_nextWorkerId++;
+        try {
+            w->segment = ipc::Segment::create("jobpool-worker",
+                                              ipc::ChannelView::segmentSize(kRingCapacity));
+        } catch (const Error &e) {
+            m_startFailures = 3;
+            m_lastStartError = QString::fromUtf8(e.what());
+            failQueued(std::make_exception_ptr(e));
+            return;
+        }
+        w->view = ipc::ChannelView::initialise(w->segment, kRingCapacity);
+        w->requests =
+            ipc::RingWriter(&w->view.header->requests, w->view.requestData, kRingCapacity);
+        w->responses = ipc::RingReader(&w->view.header->responses, w->view.responseData,
+                                       kRingCapacity, kMaxMessageSize);
+        w->startedAt = Clock::now();
+        w->startedWall = QDateTime::currentDateTime();
+        if (!m_options.initializerTask.isEmpty()) {
+            w->view.header->hasInitializer = 1;
+            QByteArray message;
+            Encoder out(message);
+            out.write(std::uint32_t(ipc::MessageKind::Initialize));
+            out.write(m_options.initializerTask);
+            out.writeRaw(m_options.initializerArguments.constData(),
+                         m_options.initializerArguments.size());
+            send(*w, message);
+        }
+        ++m_counts.workersStarted;
+        const quint64 id = w->id;
+        const int channelFd = w->segment.fd();
+        const int bellFd = m_bellSegment.fd();
+        m_workers.emplace(id, std::move(w));
+        QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id, channelFd, bellFd] {
+            l->start(id, channelFd, bellFd);
+        });
+        m_dirty = true;
+    }
+}
+
+void PoolEngine::retireSurplus()
+{
+    int target;
+    {
+        std::lock_guard lock(m_mutex);
+        target = m_target;
+    }
+    int surplus = liveWorkers() - target;
+    if (surplus <= 0)
+        return;
+    // Idle ones first, then the busy ones finish what they hold and leave.
+    for (int pass = 0; pass < 2 && surplus > 0; ++pass) {
+        for (auto &[id, w] : m_workers) {
+            if (surplus == 0)
+                break;
+            if (w->retiring || w->exitSent || w->killRequested)
+                continue;
+            if (pass == 0 && !(w->ready && w->inFlight.empty()))
+                continue;
+            w->retiring = true;
+            if (w->inFlight.empty() && w->ready)
+                sendExit(*w);
+            else if (!w->ready) {
+                w->killRequested = true;
+                QMetaObject::invokeMethod(m_launcher,
+                                          [l = m_launcher, id = w->id] { l->kill(id); });
+            }
+            --surplus;
+        }
+    }
+    // Retiring workers with nothing left leave now.
+    for (auto &[id, w] : m_workers) {
+        if (w->retiring && !w->exitSent && w->ready && w->inFlight.empty())
+            sendExit(*w);
+    }
+}
+
+void PoolEngine::checkDeadlines(Clock::time_point now)
+{
+    for (auto &[id, w] : m_workers) {
+        if (w->killRequested)
+            continue;
+        bool kill = false;
+        if (!w->ready && now - w->startedAt > m_options.startTimeout) {
+            w->initError =
+                QStringLiteral("not ready within %1 ms").arg(m_options.startTimeout.count());
+            kill = true;
+        } else if (m_options.taskTimeout.count() > 0 && !w->inFlight.empty() &&
+                   now - w->chunkStartedAt > m_options.taskTimeout) {
+            w->timedOut = true;
+            kill = true;
+        }
+        if (kill) {
+            w->killRequested = true;
+            QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w->id] { l->kill(id); });
+        }
+    }
+}
+
+std::chrono::nanoseconds PoolEngine::nextDeadline(Clock::time_point now) const
+{
+    Clock::time_point next = now + std::chrono::seconds(1);
+    for (const auto &[id, w] : m_workers) {
+        if (w->killRequested)
+            continue;
+        if (!w->ready)
+            next = std::min(next, w->startedAt + m_options.startTimeout);
+        else if (m_options.taskTimeout.count() > 0 && !w->inFlight.empty())
+            next = std::min(next, w->chunkStartedAt + m_options.taskTimeout);
+    }
+    if (m_dirty)
+        next = std::min(next, m_lastPublish + std::chrono::milliseconds(50));
+    return std::max(std::chrono::nanoseconds(0), next - now + std::chrono::milliseconds(1));
+}
+
+void PoolEngine::publish()
+{
+    QList<WorkerInfo> snapshot;
+    snapshot.reserve(qsizetype(m_workers.size()));
+    qint64 running = 0;
+    for (const auto &[id, w] : m_workers) {
+        WorkerInfo info;
+        info.pid = w->pid;
+        info.state = w->state;
+        info.currentTask = w->inFlight.empty() ? 0 : w->inFlight.front().id;
+        info.tasksDone = w->tasksDone;
+        info.startedAt = w->startedWall;
+        info.childPid = w->view.header->childPid.load(std::memory_order_relaxed);
+        snapshot.append(info);
+        for (const Chunk &c : w->inFlight)
+            running += c.count;
+    }
+    bool workPending = !m_batches.empty() || !m_retries.empty();
+    for (const auto &[id, w] : m_workers)
+        workPending |= !w->inFlight.empty();
+    {
+        std::lock_guard lock(m_mutex);
+        m_snapshot = std::move(snapshot);
+        m_stats = m_counts;
+        m_stats.running = running;
+        m_liveWorkers = int(m_workers.size());
+        m_workPending = workPending || !m_inboxBatches.empty();
+        m_closedAcknowledged = m_closedSeen;
+        m_terminateAcknowledged = m_terminatingSeen;
+    }
+    m_idleCondition.notify_all();
+    m_dirty = false;
+    m_lastPublish = Clock::now();
+    if (!m_changeNotifyPending.exchange(true)) {
+        QMetaObject::invokeMethod(m_launcher, [this] {
+            // At most ten signals a second, never one per task.
+            QTimer::singleShot(100, m_launcher, [this] {
+                m_changeNotifyPending.store(false);
+                emit m_q->changed();
+            });
+        });
+    }
+}
+
+} // namespace jobpool::detail

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "../ipc/channel.h"
+
+#include <jobpool/codec.h>
+
+#include <cstdint>
+#include <exception>
+
+namespace jobpool::detail {
+
+/// The largest message either side accepts; anything bigger is a protocol error, so a
+/// hostile or broken peer cannot make the other allocate without bound.
+constexpr qsizetype kMaxMessageSize = qsizetype(1) << 31;
+
+/// The default size of each ring of a worker's channel.
+constexpr std::uint64_t kRingCapacity = std::uint64_t(1) << 20;
+
+/// Offsets of the fields patched after a Result's results were written.
+struct ResultHeader
+{
+    std::uint32_t kind;
+    std::uint32_t failed;
+    std::uint64_t chunkId;
+    std::int64_t completed;
+};
+static_assert(sizeof(ResultHeader) == 24);
+
+struct RunHeader
+{
+    std::uint32_t kind;
+    std::uint32_t reserved;
+    std::uint64_t chunkId;
+    std::int64_t count;
+};
+static_assert(sizeof(RunHeader) == 24);
+
+/// The type name and message of an exception, for a RemoteError on the other side.
+std::pair<QString, QString> describeException(const std::exception_ptr &error);
+
+/// The worker's main loop: serves the channel until told to exit or the parent is gone.
+/// Returns the process's exit status.
+int runWorker(int channelFd, int bellFd, pid_t parentPid);
+
+/// A Process child: runs the call stored in the inherited segment. Returns the exit status.
+int runProcessChild(int callFd, pid_t parentPid);
+
+} // namespace jobpool::detail

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The worker side: what a process started by a Pool or a Process does instead of main().
+#include "../ipc/segment.h"
+#include "protocol.h"
+#include "registry.h"
+
+#include <jobpool/errors.h>
+#include <jobpool/task.h>
+
+#include <QHash>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <typeinfo>
+
+#include <cxxabi.h>
+#include <unistd.h>
+
+namespace jobpool {
+namespace {
+
+bool g_isWorker = false;
+
+pid_t parsePid(const char *text)
+{
+    return pid_t(std::strtol(text, nullptr, 10));
+}
+
+} // namespace
+
+bool isWorkerProcess()
+{
+    return g_isWorker;
+}
+
+void init(int &argc, char **argv)
+{
+    if (argc < 2)
+        return;
+    int status = -1;
+    if (argc >= 5 && std::strcmp(argv[1], "--jobpool-worker") == 0) {
+        g_isWorker = true;
+        status = detail::runWorker(std::atoi(argv[2]), std::atoi(argv[3]), parsePid(argv[4]));
+    } else if (argc >= 4 && std::strcmp(argv[1], "--jobpool-process") == 0) {
+        g_isWorker = true;
+        status = detail::runProcessChild(std::atoi(argv[2]), parsePid(argv[3]));
+    } else {
+        return;
+    }
+    std::fflush(nullptr);
+    // Not exit(): the program's static destructors belong to its main process.
+    _exit(status);
+}
+
+namespace detail {
+
+std::pair<QString, QString> describeException(const std::exception_ptr &error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception &e) {
+        int status = 0;
+        const char *mangled = typeid(e).name();
+        std::unique_ptr<char, void (*)(void *)> demangled(
+            abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+        return {QString::fromLatin1(status == 0 ? demangled.get() : mangled),
+                QString::fromUtf8(e.what())};
+    } catch (...) {
+        return {QStringLiteral("unknown exception"), QStringLiteral("(not a std::exception)")};
+    }
+}
+
+namespace {
+
+/// One worker's end of its channel.
+class WorkerLink
+{
+public:
+    WorkerLink(ipc::ChannelView view, ipc::PoolBellHeader *bell, pid_t parent)
+        : m_view(view)
+        , m_bell(bell)
+        , m_parent(parent)
+        , m_requests(&view.header->requests, view.requestData, view.header->ringCapacity,
+                     kMaxMessageSize)
+        , m_responses(&view.header->responses, view.responseData, view.header->ringCapacity)
+    {}
+
+    bool parentAlive() const { return getppid() == m_parent; }
+
+    /// Waits for the next request; false when the parent is gone.
+    bool receive(QByteArrayView &message)
+    {
+        while (!m_requests.next(message)) {
+            if (m_requests.takeReleased())
+                m_bell->parentBell.ring(); // room for the rest of a long message
+            m_view.header->workerBell.wait([this] { return m_requests.hasData(); },
+                                           std::chrono::seconds(1));
+            if (!parentAlive())
+                return false;
+        }
+        return true;
+    }
+
+    void release()
+    {
+        m_requests.release();
+        m_bell->parentBell.ring(); // the parent may be waiting for room
+    }
+
+    /// Sends a whole message, waiting for room as the parent drains; false when the
+    /// parent is gone.
+    bool send(QByteArrayView message)
+    {
+        qsizetype offset = 0;
+        for (;;) {
+            const std::uint64_t tail =
+                m_view.header->responses.tail.load(std::memory_order_acquire);
+            offset = m_responses.write(message, offset);
+            m_bell->parentBell.ring();
+            if (offset == message.size())
+                return true;
+            m_view.header->workerBell.wait(
+                [&] {
+                    return m_view.header->responses.tail.load(std::memory_order_acquire) != tail;
+                },
+                std::chrono::seconds(1));
+            if (!parentAlive())
+                return false;
+        }
+    }
+
+private:
+    ipc::ChannelView m_view;
+    ipc::PoolBellHeader *m_bell;
+    pid_t m_parent;
+    ipc::RingReader m_requests;
+    ipc::RingWriter m_responses;
+};
+
+void appendError(Encoder &out, const std::exception_ptr &error)
+{
+    const auto [type, message] = describeException(error);
+    out.write(type);
+    out.write(message);
+}
+
+Invoker lookup(QHash<QByteArray, Invoker> &cache, const QByteArray &name)
+{
+    auto it = cache.find(name);
+    if (it == cache.end())
+        it = cache.insert(name, findTask(name));
+    return it.value();
+}
+
+/// Runs one Run request into \a out (a Result message).
+void runChunk(Decoder &in, QByteArray &out, QHash<QByteArray, Invoker> &cache)
+{
+    RunHeader run{};
+    in.readRaw(&run, sizeof run);
+    out.resize(sizeof(ResultHeader));
+    ResultHeader result{std::uint32_t(ipc::MessageKind::Result), 0, run.chunkId, 0};
+    Encoder encoder(out);
+    std::exception_ptr error;
+    try {
+        const QByteArray name = in.read<QByteArray>();
+        const Invoker invoke = lookup(cache, name);
+        if (!invoke)
+            throw PoolError(QStringLiteral("task '%1' is not registered in the worker program")
+                                .arg(QString::fromUtf8(name)));
+        if (run.count < 0)
+            throw ProtocolError(QStringLiteral("negative item count"));
+        result.completed = invoke(in, run.count, encoder, error);
+    } catch (...) {
+        error = std::current_exception();
+    }
+    if (error) {
+        result.failed = 1;
+        appendError(encoder, error);
+    }
+    std::memcpy(out.data(), &result, sizeof result);
+}
+
+} // namespace
+
+int runWorker(int channelFd, int bellFd, pid_t parentPid)
+{
+    if (getppid() != parentPid)
+        return 1; // the parent died before we could ask to die with it
+    ipc::Segment channel;
+    ipc::Segment bell;
+    try {
+        channel = ipc::Segment::adopt(channelFd);
+        bell = ipc::Segment::adopt(bellFd);
+    } catch (const Error &e) {
+        std::fprintf(stderr, "jobpool worker: %s\n", e.what());
+        return 2;
+    }
+    const ipc::ChannelView view = ipc::ChannelView::attach(channel);
+    if (!view.header || bell.size() < sizeof(ipc::PoolBellHeader)) {
+        std::fprintf(stderr, "jobpool worker: the inherited channel is not a JobPool channel\n");
+        return 2;
+    }
+    // The segments stay mapped; their descriptors must not reach commands we run.
+    channel.closeFd();
+    bell.closeFd();
+
+    WorkerLink link(view, static_cast<ipc::PoolBellHeader *>(bell.data()), parentPid);
+    QHash<QByteArray, Invoker> cache;
+    QByteArray out;
+    bool ready = false;
+
+    auto sendReady = [&] {
+        out.resize(0);
+        Encoder e(out);
+        e.write(std::uint32_t(ipc::MessageKind::Ready));
+        e.write(std::int64_t(getpid()));
+        ready = true;
+        return link.send(out);
+    };
+    if (!view.header->hasInitializer && !sendReady())
+        return 1;
+
+    for (;;) {
+        QByteArrayView message;
+        try {
+            if (!link.receive(message))
+                return 1;
+        } catch (const Error &e) {
+            std::fprintf(stderr, "jobpool worker: %s\n", e.what());
+            return 3;
+        }
+        Decoder in(message);
+        std::uint32_t kind = 0;
+        std::memcpy(&kind, message.data(), std::min<qsizetype>(sizeof kind, message.size()));
+        switch (ipc::MessageKind(kind)) {
+        case ipc::MessageKind::Run:
+            runChunk(in, out, cache);
+            link.release();
+            std::fflush(stdout);
+            if (!link.send(out))
+                return 1;
+            break;
+        case ipc::MessageKind::Initialize: {
+            std::exception_ptr error;
+            try {
+                in.read<std::uint32_t>();
+                const QByteArray name = in.read<QByteArray>();
+                const Invoker invoke = findTask(name);
+                if (!invoke)
+                    throw PoolError(QStringLiteral("initializer '%1' is not registered in the "
+                                                   "worker program")
+                                        .arg(QString::fromUtf8(name)));
+                QByteArray ignored;
+                Encoder results(ignored);
+                invoke(in, 1, results, error);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            link.release();
+            std::fflush(stdout);
+            if (error) {
+                out.resize(0);
+                Encoder e(out);
+                e.write(std::uint32_t(ipc::MessageKind::InitFailed));
+                appendError(e, error);
+                link.send(out);
+                return 1;
+            }
+            if (!ready && !sendReady())
+                return 1;
+            break;
+        }
+        case ipc::MessageKind::Exit:
+            link.release();
+            return 0;
+        default:
+            std::fprintf(stderr, "jobpool worker: unknown request %u\n", kind);
+            return 3;
+        }
+    }
+}
+
+} // namespace detail
+} // namespace jobpool
