@@ -2,9 +2,10 @@
 #include "cli.h"
 
 #include <jobpool/version.h>
-#include <widgets/mainwindow.h>
 
 #include <QApplication>
+
+#include <widgets/mainwindow.h>
 
 int main(int argc, char **argv)
 {

@@ -21,32 +21,44 @@ struct ChannelHeader
     std::uint32_t version = kVersion;
     std::uint64_t ringCapacity = 0;
     std::uint32_t hasInitializer = 0; ///< the first request is an Initialize
+    std::uint64_t bulkCapacity = 0;
     alignas(64) Doorbell workerBell;
+    /// Set by a sender whose message waits in its bulk region, cleared by the receiver
+    /// once done with it.
+    alignas(64) std::atomic<std::uint32_t> requestBulkBusy{0};
+    alignas(64) std::atomic<std::uint32_t> responseBulkBusy{0};
     RingControl requests;
     RingControl responses;
     alignas(64) std::atomic<std::int64_t> childPid{0}; ///< a command the worker runs, if any
 };
 
-/// What a channel segment looks like from one side.
+/// What a channel segment looks like from one side. Behind the two rings lie two bulk
+/// regions, one per direction: a large message is written there in place and only a
+/// reference to it crosses the ring, so it is copied once instead of streamed through.
+/// The segment is sparse: a region costs memory only where it was written.
 struct ChannelView
 {
     ChannelHeader *header = nullptr;
     char *requestData = nullptr;
     char *responseData = nullptr;
+    char *requestBulk = nullptr;
+    char *responseBulk = nullptr;
 
     static constexpr std::uint64_t headerSpace()
     {
         return (sizeof(ChannelHeader) + 4095) & ~std::uint64_t(4095);
     }
-    static std::size_t segmentSize(std::uint64_t ringCapacity)
+    static std::size_t segmentSize(std::uint64_t ringCapacity, std::uint64_t bulkCapacity)
     {
-        return std::size_t(headerSpace() + 2 * ringCapacity);
+        return std::size_t(headerSpace() + 2 * ringCapacity + 2 * bulkCapacity);
     }
     /// Lays out a fresh segment (parent side).
-    static ChannelView initialise(Segment &segment, std::uint64_t ringCapacity)
+    static ChannelView initialise(Segment &segment, std::uint64_t ringCapacity,
+                                  std::uint64_t bulkCapacity)
     {
         auto *h = new (segment.data()) ChannelHeader;
         h->ringCapacity = ringCapacity;
+        h->bulkCapacity = bulkCapacity;
         return attach(segment);
     }
     /// Views an existing segment; an empty view when it is not one of ours.
@@ -57,12 +69,16 @@ struct ChannelView
             return v;
         auto *h = static_cast<ChannelHeader *>(segment.data());
         const std::uint64_t cap = h->ringCapacity;
-        if (h->magic != ChannelHeader::kMagic || h->version != ChannelHeader::kVersion ||
-            cap == 0 || (cap & (cap - 1)) != 0 || segmentSize(cap) != segment.size())
+        const std::uint64_t bulk = h->bulkCapacity;
+        if (h->magic != ChannelHeader::kMagic || h->version != ChannelHeader::kVersion || cap == 0
+            || (cap & (cap - 1)) != 0 || bulk > segment.size()
+            || segmentSize(cap, bulk) != segment.size())
             return v;
         v.header = h;
         v.requestData = static_cast<char *>(segment.data()) + headerSpace();
         v.responseData = v.requestData + cap;
+        v.requestBulk = v.responseData + cap;
+        v.responseBulk = v.requestBulk + bulk;
         return v;
     }
 };
@@ -79,6 +95,8 @@ enum class MessageKind : std::uint32_t {
     Run = 1,        ///< u64 chunk id, task name, i64 item count, the items
     Initialize = 2, ///< task name, the arguments
     Exit = 3,       ///< finish and exit cleanly
+    // either way
+    Bulk = 50, ///< u32 0, u64 size: the message itself waits in the sender's bulk region
     // worker → parent
     Ready = 100,      ///< i64 pid: initialised, waiting for work
     Result = 101,     ///< u64 chunk id, i64 items completed, u8 failed, results[, error]

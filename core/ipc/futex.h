@@ -63,7 +63,7 @@ struct Doorbell
 
     /// Waits until \a ready() holds or \a timeout passes: spins first, then sleeps on the
     /// futex. Returns ready()'s last value.
-    template <class Ready>
+    template<class Ready>
     bool wait(Ready ready, std::chrono::nanoseconds timeout, int spins = 2000)
     {
         for (int i = 0; i < spins; ++i) {

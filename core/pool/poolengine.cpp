@@ -352,8 +352,9 @@ void PoolEngine::workerGone(Worker &w, int exitCode, int signal, const QString &
     }
     m_workers.erase(w.id);
     m_dirty = true;
-    if (m_startFailures >= 3 && std::none_of(m_workers.begin(), m_workers.end(),
-                                             [](const auto &p) { return p.second->ready; })) {
+    if (m_startFailures >= 3 && std::none_of(m_workers.begin(), m_workers.end(), [](const auto &p) {
+            return p.second->ready;
+        })) {
         failQueued(std::make_exception_ptr(
             PoolError(QStringLiteral("cannot start worker processes (%1): %2")
                           .arg(m_program, m_lastStartError))));
@@ -364,6 +365,7 @@ void PoolEngine::failQueued(std::exception_ptr error)
 {
     for (const auto &b : m_batches)
         failBatch(b, error);
+    m_batches.clear();
     m_retries.clear();
 }
 
@@ -400,19 +402,9 @@ bool PoolEngine::nextChunk(Chunk &chunk)
         if (!chunk.batch->failed)
             return true;
     }
-    while (!m_batches.empty()) {
+    pruneBatches();
+    if (!m_batches.empty()) {
         const std::shared_ptr<BatchState> &b = m_batches.front();
-        const bool cancelled = !b->failed && b->batch->cancelled();
-        if (b->failed || cancelled || b->next >= b->batch->count) {
-            if (cancelled && !b->completed) {
-                m_counts.queued -= b->batch->count - b->next;
-                b->next = b->batch->count;
-                b->completed = true;
-                b->batch->complete();
-            }
-            m_batches.pop_front();
-            continue;
-        }
         chunk.batch = b;
         chunk.first = b->next;
         chunk.count = std::min(b->chunkSize, b->batch->count - b->next);
@@ -425,26 +417,57 @@ bool PoolEngine::nextChunk(Chunk &chunk)
     return false;
 }
 
+void PoolEngine::pruneBatches()
+{
+    while (!m_batches.empty()) {
+        const std::shared_ptr<BatchState> &b = m_batches.front();
+        if (!b->failed && !b->completed && !b->batch->cancelled() && b->next < b->batch->count)
+            return;
+        if (!b->failed && !b->completed && b->batch->cancelled()) {
+            m_counts.queued -= b->batch->count - b->next;
+            b->next = b->batch->count;
+            if (b->inFlight == 0) {
+                b->completed = true;
+                b->batch->complete();
+            }
+        }
+        m_batches.pop_front();
+        m_dirty = true;
+    }
+}
+
 bool PoolEngine::dispatch()
 {
+    pruneBatches();
     spawnWorkers();
     retireSurplus();
     bool progress = false;
-    const std::size_t depth = m_options.taskTimeout.count() > 0 ? 1 : kPipelineDepth;
-    for (auto &[id, wp] : m_workers) {
-        Worker &w = *wp;
-        while (w.ready && !w.retiring && !w.exitSent && !w.killRequested &&
-               w.inFlight.size() < depth && w.outbox.empty()) {
+    // A second chunk waits in a worker's ring only while tasks are short: it hides the
+    // round trip between them. Long tasks go one at a time, so none queues behind a long
+    // one while another worker idles.
+    const bool shortTasks =
+        m_chunkSamples >= 8 && m_chunkTimeNs < 200'000.0 && m_options.taskTimeout.count() == 0;
+    const std::size_t depth = shortTasks ? kPipelineDepth : 1;
+    // Breadth first: every worker gets its first chunk before any gets a second.
+    for (std::size_t level = 0; level < depth; ++level) {
+        for (auto &[id, wp] : m_workers) {
+            Worker &w = *wp;
+            if (!w.ready || w.retiring || w.exitSent || w.killRequested
+                || w.inFlight.size() != level || !w.outbox.empty())
+                continue;
             Chunk chunk;
             if (!nextChunk(chunk))
-                break;
+                goto dispatched;
             ++chunk.attempts;
-            m_scratch.resize(sizeof(RunHeader));
-            RunHeader header{std::uint32_t(ipc::MessageKind::Run), 0, chunk.id, chunk.count};
-            std::memcpy(m_scratch.data(), &header, sizeof header);
-            Encoder out(m_scratch);
-            out.write(chunk.batch->batch->task);
+            // Encode in place in the worker's bulk region when it is free, else here.
+            const bool bulk = w.view.header->requestBulkBusy.load(std::memory_order_acquire) == 0;
+            m_scratch.resize(0);
+            Encoder out =
+                bulk ? Encoder(w.view.requestBulk, qsizetype(kBulkCapacity)) : Encoder(m_scratch);
+            const RunHeader header{std::uint32_t(ipc::MessageKind::Run), 0, chunk.id, chunk.count};
+            out.writeRaw(&header, sizeof header);
             try {
+                out.write(chunk.batch->batch->task);
                 chunk.batch->batch->encode(chunk.first, chunk.count, out);
             } catch (...) {
                 failBatch(chunk.batch, std::current_exception());
@@ -455,15 +478,23 @@ bool PoolEngine::dispatch()
             chunk.batch->inFlight++;
             w.inFlight.push_back(std::move(chunk));
             w.state = WorkerInfo::State::Busy;
-            send(w, m_scratch);
-            if (m_options.maxTasksPerChild > 0 &&
-                ++w.chunksAssigned >= m_options.maxTasksPerChild) {
+            if (bulk && out.size() > kInlineLimit) {
+                w.view.header->requestBulkBusy.store(1, std::memory_order_release);
+                const BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
+                                        std::uint64_t(out.size())};
+                send(w, QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
+            } else {
+                send(w, QByteArrayView(out.data(), out.size()));
+            }
+            if (m_options.maxTasksPerChild > 0
+                && ++w.chunksAssigned >= m_options.maxTasksPerChild) {
                 w.retiring = true;
                 sendExit(w);
             }
             progress = true;
         }
     }
+dispatched:
     // Closed and nothing left: let the workers go.
     if (m_closedSeen && m_batches.empty() && m_retries.empty()) {
         for (auto &[id, w] : m_workers) {
@@ -531,7 +562,14 @@ bool PoolEngine::pumpIn(Worker &w)
     try {
         QByteArrayView message;
         while (w.responses.next(message)) {
-            handleMessage(w, message);
+            if (kindOf(message) == ipc::MessageKind::Bulk) {
+                const QByteArrayView bulk =
+                    resolveBulk(message, w.view.responseBulk, kBulkCapacity);
+                handleMessage(w, bulk);
+                releaseBulk(w.view.header->responseBulkBusy, w.view.responseBulk, bulk.size());
+            } else {
+                handleMessage(w, message);
+            }
             w.responses.release();
             progress = true;
         }
@@ -583,10 +621,15 @@ void PoolEngine::handleMessage(Worker &w, QByteArrayView message)
                     .arg(header.chunkId));
         Chunk chunk = std::move(w.inFlight.front());
         w.inFlight.pop_front();
-        w.chunkStartedAt = Clock::now();
+        const Clock::time_point now = Clock::now();
+        const double took = double(std::chrono::nanoseconds(now - w.chunkStartedAt).count());
+        m_chunkTimeNs += (took - m_chunkTimeNs) / 8; // a moving average of recent chunks
+        ++m_chunkSamples;
+        w.chunkStartedAt = now;
+        m_dirty = true;
         chunk.batch->inFlight--;
-        if (header.completed < 0 || header.completed > chunk.count ||
-            (!header.failed && header.completed != chunk.count))
+        if (header.completed < 0 || header.completed > chunk.count
+            || (!header.failed && header.completed != chunk.count))
             throw ProtocolError(QStringLiteral("result with %1 items for a chunk of %2")
                                     .arg(header.completed)
                                     .arg(chunk.count));
@@ -612,8 +655,8 @@ void PoolEngine::handleMessage(Worker &w, QByteArrayView message)
         }
         if (w.inFlight.empty() && !w.exitSent)
             w.state = WorkerInfo::State::Idle;
-        if (chunk.batch->batch->cancelled() && chunk.batch->inFlight == 0 &&
-            !chunk.batch->completed && !chunk.batch->failed) {
+        if (chunk.batch->batch->cancelled() && chunk.batch->inFlight == 0 && !chunk.batch->completed
+            && !chunk.batch->failed) {
             chunk.batch->completed = true;
             chunk.batch->batch->complete();
         }
@@ -646,15 +689,15 @@ void PoolEngine::spawnWorkers()
         auto w = std::make_unique<Worker>();
         w->id = m_nextWorkerId++;
         try {
-            w->segment = ipc::Segment::create("jobpool-worker",
-                                              ipc::ChannelView::segmentSize(kRingCapacity));
+            w->segment = ipc::Segment::create(
+                "jobpool-worker", ipc::ChannelView::segmentSize(kRingCapacity, kBulkCapacity));
         } catch (const Error &e) {
             m_startFailures = 3;
             m_lastStartError = QString::fromUtf8(e.what());
             failQueued(std::make_exception_ptr(e));
             return;
         }
-        w->view = ipc::ChannelView::initialise(w->segment, kRingCapacity);
+        w->view = ipc::ChannelView::initialise(w->segment, kRingCapacity, kBulkCapacity);
         w->requests =
             ipc::RingWriter(&w->view.header->requests, w->view.requestData, kRingCapacity);
         w->responses = ipc::RingReader(&w->view.header->responses, w->view.responseData,
@@ -690,6 +733,11 @@ void PoolEngine::retireSurplus()
         std::lock_guard lock(m_mutex);
         target = m_target;
     }
+    // Retiring workers with nothing left leave now.
+    for (auto &[id, w] : m_workers) {
+        if (w->retiring && !w->exitSent && w->ready && w->inFlight.empty())
+            sendExit(*w);
+    }
     int surplus = liveWorkers() - target;
     if (surplus <= 0)
         return;
@@ -713,11 +761,6 @@ void PoolEngine::retireSurplus()
             --surplus;
         }
     }
-    // Retiring workers with nothing left leave now.
-    for (auto &[id, w] : m_workers) {
-        if (w->retiring && !w->exitSent && w->ready && w->inFlight.empty())
-            sendExit(*w);
-    }
 }
 
 void PoolEngine::checkDeadlines(Clock::time_point now)
@@ -730,8 +773,8 @@ void PoolEngine::checkDeadlines(Clock::time_point now)
             w->initError =
                 QStringLiteral("not ready within %1 ms").arg(m_options.startTimeout.count());
             kill = true;
-        } else if (m_options.taskTimeout.count() > 0 && !w->inFlight.empty() &&
-                   now - w->chunkStartedAt > m_options.taskTimeout) {
+        } else if (m_options.taskTimeout.count() > 0 && !w->inFlight.empty()
+                   && now - w->chunkStartedAt > m_options.taskTimeout) {
             w->timedOut = true;
             kill = true;
         }

@@ -75,6 +75,7 @@ private:
     void spawnWorkers();
     void retireSurplus();
     bool nextChunk(Chunk &chunk);
+    void pruneBatches();
     void send(Worker &w, QByteArrayView message);
     void sendExit(Worker &w);
     void finishItems(const std::shared_ptr<BatchState> &b, qsizetype n);
@@ -130,6 +131,8 @@ private:
     PoolStats m_counts;
     Clock::time_point m_lastPublish;
     bool m_dirty = true;
+    double m_chunkTimeNs = 0; ///< how long a chunk takes in a worker, lately
+    qint64 m_chunkSamples = 0;
 };
 
 } // namespace jobpool::detail

@@ -36,6 +36,7 @@ QString selfExecutable()
 struct Process::Child
 {
     QProcess process;
+    qint64 pid = 0; ///< kept: QProcess forgets it once the process has ended
     std::optional<int> exitCode;
 
     void collect()
@@ -123,6 +124,7 @@ void Process::start()
     if (!child->process.waitForStarted(-1))
         throw PoolError(
             QStringLiteral("%1: cannot start: %2").arg(m_name, child->process.errorString()));
+    child->pid = child->process.processId();
     m_child = std::move(child);
 }
 
@@ -147,7 +149,7 @@ bool Process::isAlive() const
 
 qint64 Process::pid() const
 {
-    return m_child ? m_child->process.processId() : 0;
+    return m_child ? m_child->pid : 0;
 }
 
 std::optional<int> Process::exitCode() const

@@ -16,6 +16,7 @@
 #include <typeinfo>
 
 #include <cxxabi.h>
+#include <malloc.h>
 #include <unistd.h>
 
 namespace jobpool {
@@ -100,13 +101,43 @@ public:
             if (!parentAlive())
                 return false;
         }
+        m_bulkSize = -1;
+        if (kindOf(message) == ipc::MessageKind::Bulk) {
+            message = resolveBulk(message, m_view.requestBulk, m_view.header->bulkCapacity);
+            m_bulkSize = message.size();
+        }
         return true;
     }
 
     void release()
     {
         m_requests.release();
+        if (m_bulkSize >= 0)
+            releaseBulk(m_view.header->requestBulkBusy, m_view.requestBulk, m_bulkSize);
         m_bell->parentBell.ring(); // the parent may be waiting for room
+    }
+
+    /// Where to encode the next response: in place in the bulk region when the parent is
+    /// done with the previous one there, else into \a fallback.
+    Encoder responseEncoder(QByteArray &fallback)
+    {
+        if (m_view.header->responseBulkBusy.load(std::memory_order_acquire) == 0)
+            return Encoder(m_view.responseBulk, qsizetype(m_view.header->bulkCapacity));
+        fallback.resize(0);
+        return Encoder(fallback);
+    }
+
+    /// Sends what \a encoder holds: copied into the ring when small, else by reference
+    /// to the bulk region it was written in.
+    bool sendEncoded(const Encoder &encoder)
+    {
+        const QByteArrayView message(encoder.data(), encoder.size());
+        if (encoder.data() != m_view.responseBulk || message.size() <= kInlineLimit)
+            return send(message);
+        m_view.header->responseBulkBusy.store(1, std::memory_order_release);
+        const BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
+                                std::uint64_t(message.size())};
+        return send(QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
     }
 
     /// Sends a whole message, waiting for room as the parent drains; false when the
@@ -137,6 +168,7 @@ private:
     pid_t m_parent;
     ipc::RingReader m_requests;
     ipc::RingWriter m_responses;
+    qsizetype m_bulkSize = -1; ///< size of the request held in the bulk region, or -1
 };
 
 void appendError(Encoder &out, const std::exception_ptr &error)
@@ -154,14 +186,14 @@ Invoker lookup(QHash<QByteArray, Invoker> &cache, const QByteArray &name)
     return it.value();
 }
 
-/// Runs one Run request into \a out (a Result message).
-void runChunk(Decoder &in, QByteArray &out, QHash<QByteArray, Invoker> &cache)
+/// Runs one Run request, writing its Result message into \a encoder.
+void runChunk(Decoder &in, Encoder &encoder, QHash<QByteArray, Invoker> &cache)
 {
     RunHeader run{};
     in.readRaw(&run, sizeof run);
-    out.resize(sizeof(ResultHeader));
+    const qsizetype resultAt = encoder.size();
+    encoder.grow(sizeof(ResultHeader));
     ResultHeader result{std::uint32_t(ipc::MessageKind::Result), 0, run.chunkId, 0};
-    Encoder encoder(out);
     std::exception_ptr error;
     try {
         const QByteArray name = in.read<QByteArray>();
@@ -179,7 +211,7 @@ void runChunk(Decoder &in, QByteArray &out, QHash<QByteArray, Invoker> &cache)
         result.failed = 1;
         appendError(encoder, error);
     }
-    std::memcpy(out.data(), &result, sizeof result);
+    std::memcpy(encoder.at(resultAt), &result, sizeof result);
 }
 
 } // namespace
@@ -188,6 +220,11 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
 {
     if (getppid() != parentPid)
         return 1; // the parent died before we could ask to die with it
+    // Large arguments are decoded into fresh buffers task after task. Served from the heap
+    // and kept there, they are reused warm instead of being mapped, zeroed by the kernel
+    // and unmapped every time. (A worker's memory growth is bounded by recycling it.)
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     ipc::Segment channel;
     ipc::Segment bell;
     try {
@@ -232,16 +269,17 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
             return 3;
         }
         Decoder in(message);
-        std::uint32_t kind = 0;
-        std::memcpy(&kind, message.data(), std::min<qsizetype>(sizeof kind, message.size()));
-        switch (ipc::MessageKind(kind)) {
-        case ipc::MessageKind::Run:
-            runChunk(in, out, cache);
+        const ipc::MessageKind kind = kindOf(message);
+        switch (kind) {
+        case ipc::MessageKind::Run: {
+            Encoder encoder = link.responseEncoder(out);
+            runChunk(in, encoder, cache);
             link.release();
             std::fflush(stdout);
-            if (!link.send(out))
+            if (!link.sendEncoded(encoder))
                 return 1;
             break;
+        }
         case ipc::MessageKind::Initialize: {
             std::exception_ptr error;
             try {
@@ -276,7 +314,7 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
             link.release();
             return 0;
         default:
-            std::fprintf(stderr, "jobpool worker: unknown request %u\n", kind);
+            std::fprintf(stderr, "jobpool worker: unknown request %u\n", unsigned(kind));
             return 3;
         }
     }

@@ -37,7 +37,7 @@ public:
 };
 
 /// Items taken from a stored input container (map, starmap).
-template <class Item, class Inputs>
+template<class Item, class Inputs>
 class InputEncoder
 {
 public:
@@ -62,23 +62,22 @@ private:
     Inputs m_inputs;
 };
 
-/// Items already encoded when the call was made (apply: one item).
-class EncodedItems
+/// The arguments of one call (apply), kept as values and encoded when dispatched, so a
+/// large argument is copied once, straight into shared memory.
+template<class Item>
+class CallArguments
 {
 public:
-    explicit EncodedItems(QByteArray bytes)
-        : m_bytes(std::move(bytes))
+    explicit CallArguments(Item item)
+        : m_item(std::move(item))
     {}
-    void encode(qsizetype, qsizetype, Encoder &out) const
-    {
-        out.writeRaw(m_bytes.constData(), m_bytes.size());
-    }
+    void encode(qsizetype, qsizetype, Encoder &out) const { out.write(m_item); }
 
 private:
-    QByteArray m_bytes;
+    Item m_item;
 };
 
-template <class R>
+template<class R>
 QList<R> decodeResults(qsizetype n, Decoder &in)
 {
     QList<R> results;
@@ -94,7 +93,7 @@ QList<R> decodeResults(qsizetype n, Decoder &in)
 }
 
 /// Collects every result into one list for a blocking call (map, starmap, apply).
-template <class R, class Source>
+template<class R, class Source>
 class CollectingBatch final : public Batch
 {
 public:
@@ -165,7 +164,7 @@ private:
 };
 
 /// Streams results into a QFuture (mapAsync, starmapAsync, applyAsync).
-template <class R, class Source>
+template<class R, class Source>
 class FutureBatch final : public Batch
 {
 public:

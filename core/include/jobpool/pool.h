@@ -28,11 +28,11 @@ struct PoolOptions
     int maxTasksPerChild = 0;                 ///< replace a worker after this many tasks; 0: never
     std::chrono::milliseconds taskTimeout{0}; ///< kill a task's worker after this; 0: no limit
     int retries = 0;                          ///< re-run a task whose worker died, this many times
-    QString workerProgram;                    ///< empty: this executable, re-launched
+    QString workerProgram{};                  ///< empty: this executable, re-launched
     std::chrono::milliseconds startTimeout{10000}; ///< a worker must be ready within this
 
     /// A registered task every new worker runs once before its first task.
-    template <class Fn, class... A>
+    template<class Fn, class... A>
     PoolOptions &initializer(Fn fn, A... args)
     {
         using Traits = detail::FunctionTraits<std::decay_t<Fn>>;
@@ -47,8 +47,8 @@ struct PoolOptions
         return *this;
     }
 
-    QByteArray initializerTask;      ///< set through initializer()
-    QByteArray initializerArguments; ///< set through initializer()
+    QByteArray initializerTask{};      ///< set through initializer()
+    QByteArray initializerArguments{}; ///< set through initializer()
 };
 
 struct MapOptions
@@ -106,7 +106,7 @@ public:
     /// Terminates: running tasks are abandoned, their workers killed.
     ~Pool() override;
 
-    template <class Fn, class Inputs>
+    template<class Fn, class Inputs>
     auto map(Fn fn, const Inputs &inputs, MapOptions options = {})
     {
         using R = detail::TaskResult<Fn>;
@@ -118,7 +118,7 @@ public:
         return batch->wait();
     }
 
-    template <class Fn, class Inputs>
+    template<class Fn, class Inputs>
     QFuture<detail::TaskResult<Fn>> mapAsync(Fn fn, const Inputs &inputs, MapOptions options = {})
     {
         using R = detail::TaskResult<Fn>;
@@ -132,12 +132,12 @@ public:
     }
 
     /// Like map, for a function of several arguments: each input is a tuple of them.
-    template <class Fn, class... A>
+    template<class Fn, class... A>
     auto starmap(Fn fn, const QList<std::tuple<A...>> &inputs, MapOptions options = {})
     {
         return map(fn, inputs, options);
     }
-    template <class Fn, class... A>
+    template<class Fn, class... A>
     QFuture<detail::TaskResult<Fn>> starmapAsync(Fn fn, const QList<std::tuple<A...>> &inputs,
                                                  MapOptions options = {})
     {
@@ -145,12 +145,13 @@ public:
     }
 
     /// Runs one call in a worker and waits for its result.
-    template <class Fn, class... Args>
+    template<class Fn, class... Args>
     detail::TaskResult<Fn> apply(Fn fn, Args &&...args)
     {
         using R = detail::TaskResult<Fn>;
-        auto batch = std::make_shared<detail::CollectingBatch<R, detail::EncodedItems>>(
-            detail::EncodedItems(encodeCall(fn, std::forward<Args>(args)...)));
+        using Source = detail::CallArguments<detail::TaskItem<Fn>>;
+        auto batch = std::make_shared<detail::CollectingBatch<R, Source>>(
+            Source(makeItem(fn, std::forward<Args>(args)...)));
         batch->setCount(1);
         submit(batch, fn, {});
         if constexpr (std::is_void_v<R>) {
@@ -160,12 +161,13 @@ public:
         }
     }
 
-    template <class Fn, class... Args>
+    template<class Fn, class... Args>
     QFuture<detail::TaskResult<Fn>> applyAsync(Fn fn, Args &&...args)
     {
         using R = detail::TaskResult<Fn>;
-        auto batch = std::make_shared<detail::FutureBatch<R, detail::EncodedItems>>(
-            detail::EncodedItems(encodeCall(fn, std::forward<Args>(args)...)));
+        using Source = detail::CallArguments<detail::TaskItem<Fn>>;
+        auto batch = std::make_shared<detail::FutureBatch<R, Source>>(
+            Source(makeItem(fn, std::forward<Args>(args)...)));
         batch->start(1);
         QFuture<R> future = batch->future();
         submit(batch, fn, {});
@@ -192,19 +194,15 @@ signals:
     void changed();
 
 private:
-    template <class Fn, class... Args>
-    static QByteArray encodeCall(Fn, Args &&...args)
+    template<class Fn, class... Args>
+    static detail::TaskItem<Fn> makeItem(Fn, Args &&...args)
     {
         using Traits = detail::FunctionTraits<std::decay_t<Fn>>;
         static_assert(sizeof...(Args) == Traits::arity, "apply: wrong number of arguments");
-        QByteArray bytes;
-        Encoder out(bytes);
-        if constexpr (Traits::arity > 0)
-            out.write(typename Traits::Item(std::forward<Args>(args)...));
-        return bytes;
+        return detail::TaskItem<Fn>(std::forward<Args>(args)...);
     }
 
-    template <class Fn>
+    template<class Fn>
     void submit(std::shared_ptr<detail::Batch> batch, Fn fn, MapOptions options)
     {
         batch->task = detail::taskNameOf(reinterpret_cast<const void *>(fn));

@@ -32,7 +32,7 @@ namespace jobpool {
 class Process
 {
 public:
-    template <class Fn, class... Args>
+    template<class Fn, class... Args>
     explicit Process(Fn fn, Args &&...args)
         : Process()
     {
@@ -89,7 +89,7 @@ using ProcessSaver = void (*)(const Process &, QDataStream &);
 using ProcessFactory = Process *(*)(QDataStream &);
 void registerProcessType(const char *typeName, ProcessSaver save, ProcessFactory make);
 
-template <class P>
+template<class P>
 bool registerProcessClass()
 {
     static_assert(std::is_base_of_v<Process, P>, "JOBPOOL_PROCESS: not a jobpool::Process");

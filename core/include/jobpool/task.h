@@ -45,21 +45,21 @@ void registerTask(const char *name, const void *function, Invoker invoker);
 const char *registeredTaskName(const void *function);
 Invoker findTask(QByteArrayView name);
 
-template <class... A>
+template<class... A>
 struct MapItem
 {
     using type = std::tuple<A...>;
 };
-template <class A>
+template<class A>
 struct MapItem<A>
 {
     using type = A;
 };
 
-template <class F>
+template<class F>
 struct FunctionTraits;
 
-template <class R, class... A>
+template<class R, class... A>
 struct FunctionTraits<R (*)(A...)>
 {
     using Result = R;
@@ -69,25 +69,25 @@ struct FunctionTraits<R (*)(A...)>
     /// function, a tuple of the arguments otherwise.
     using Item = typename MapItem<std::decay_t<A>...>::type;
 };
-template <class R, class... A>
+template<class R, class... A>
 struct FunctionTraits<R (*)(A...) noexcept> : FunctionTraits<R (*)(A...)>
 {
 };
-template <class R, class... A>
+template<class R, class... A>
 struct FunctionTraits<R (&)(A...)> : FunctionTraits<R (*)(A...)>
 {
 };
-template <class R, class... A>
+template<class R, class... A>
 struct FunctionTraits<R(A...)> : FunctionTraits<R (*)(A...)>
 {
 };
 
-template <class Fn>
+template<class Fn>
 using TaskResult = typename FunctionTraits<std::decay_t<Fn>>::Result;
-template <class Fn>
+template<class Fn>
 using TaskItem = typename FunctionTraits<std::decay_t<Fn>>::Item;
 
-template <auto Fn>
+template<auto Fn>
 qsizetype invokeTask(Decoder &in, qsizetype count, Encoder &out, std::exception_ptr &error)
 {
     using Traits = FunctionTraits<decltype(Fn)>;
@@ -114,7 +114,7 @@ qsizetype invokeTask(Decoder &in, qsizetype count, Encoder &out, std::exception_
             } catch (...) {
                 error = std::current_exception();
                 if constexpr (!std::is_void_v<R>)
-                    out.buffer().chop((count - i) * qsizetype(sizeof(R)));
+                    out.truncate(out.size() - (count - i) * qsizetype(sizeof(R)));
                 return i;
             }
         }
@@ -140,7 +140,7 @@ qsizetype invokeTask(Decoder &in, qsizetype count, Encoder &out, std::exception_
     }
 }
 
-template <auto Fn>
+template<auto Fn>
 bool registerTaskFunction(const char *name)
 {
     registerTask(name, reinterpret_cast<const void *>(Fn), &invokeTask<Fn>);
