@@ -39,8 +39,7 @@ private slots:
         QVERIFY(p.waitForFinished());
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 0);
-        QCOMPARE(p.readAllStandardOutput(),
-                 QByteArray("jobpool " JOBPOOL_EXPECTED_VERSION "\n"));
+        QCOMPARE(p.readAllStandardOutput(), QByteArray("jobpool " JOBPOOL_EXPECTED_VERSION "\n"));
     }
 
     void help_data()
@@ -60,6 +59,31 @@ private slots:
         QVERIFY2(out.startsWith("Usage: jobpool"), out.constData());
         QVERIFY(out.contains("demo"));
         QVERIFY(p.readAllStandardError().isEmpty());
+    }
+
+    // What scripts/run shows without a display: a real batch in real worker processes.
+    void demoRunsABatch()
+    {
+        QProcess p;
+        start(p, {QStringLiteral("demo")});
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray out = p.readAllStandardOutput();
+        QVERIFY2(p.exitCode() == 0, out.constData());
+        QVERIFY2(out.contains("24 jobs done, 0 failed"), out.constData());
+        // sample-01.txt has 2,500 lines of known content, hashed by a worker.
+        QVERIFY2(
+            out.contains("sample-01.txt      53890 bytes    2500 lines  sha256 90dd3846554dda98"),
+            out.constData());
+        QCOMPARE(out.count("sha256 "), 12);
+    }
+
+    void demoHelp()
+    {
+        QProcess p;
+        start(p, {QStringLiteral("demo"), QStringLiteral("--help")});
+        QVERIFY(p.waitForFinished());
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY(p.readAllStandardOutput().startsWith("Usage: jobpool demo"));
     }
 };
 

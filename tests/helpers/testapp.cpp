@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,8 +84,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (mode == "spin") {
-        const auto end = std::chrono::steady_clock::now()
-                         + std::chrono::milliseconds(argNumber(argc, argv, 2));
+        const auto end =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(argNumber(argc, argv, 2));
         volatile unsigned long sink = 0;
         while (std::chrono::steady_clock::now() < end)
             for (int i = 0; i < 10000; ++i)

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <csignal>
+
 #include <unistd.h>
 
 namespace jobpool::test {
@@ -85,7 +86,8 @@ bool processAlive(pid_t pid)
 QStringList sharedMemoryEntries()
 {
     QStringList mine;
-    const QFileInfoList entries = QDir(QStringLiteral("/dev/shm")).entryInfoList(QDir::Files | QDir::System | QDir::Hidden);
+    const QFileInfoList entries =
+        QDir(QStringLiteral("/dev/shm")).entryInfoList(QDir::Files | QDir::System | QDir::Hidden);
     for (const QFileInfo &info : entries) {
         if (info.ownerId() == uint(getuid()))
             mine.append(info.fileName());

@@ -8,6 +8,7 @@
 #include <QTest>
 
 #include <csignal>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,8 +106,8 @@ private slots:
         p.start(testAppPath(), {mode, QString::number(mib)});
         QVERIFY(p.waitForFinished());
         QCOMPARE(p.exitCode(), 0);
-        const QByteArray out = mode == QLatin1String("stdout") ? p.readAllStandardOutput()
-                                                                : p.readAllStandardError();
+        const QByteArray out =
+            mode == QLatin1String("stdout") ? p.readAllStandardOutput() : p.readAllStandardError();
         QCOMPARE(out.size(), qsizetype(mib) * 1024 * 1024);
     }
 
@@ -137,8 +138,8 @@ private slots:
     void echoesArguments()
     {
         QProcess p;
-        p.start(testAppPath(), {QStringLiteral("echo"), QStringLiteral("a b"),
-                                QStringLiteral("-c")});
+        p.start(testAppPath(),
+                {QStringLiteral("echo"), QStringLiteral("a b"), QStringLiteral("-c")});
         QVERIFY(p.waitForFinished());
         QCOMPARE(p.readAllStandardOutput(), QByteArray("a b\n-c\n"));
     }

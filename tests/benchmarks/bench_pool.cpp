@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Pool benchmark (issue #3): the cases of tests/benchmarks/pool_anchor.py, with the same
+// sizes and 2 workers, measured on jobpool::Pool. Prints one machine-readable line per
+// figure, e.g. `case=map1m value=41234567 unit=tasks/s`, which run-pool-bench.sh sets
+// beside Python's. Workers are this executable, re-launched: jobpool::init() comes first.
+//
+//   bench_pool [--case NAME]... [--list]
+
+#include <jobpool/jobpool.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QRandomGenerator>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+namespace {
+
+constexpr int Workers = 2;
+
+constexpr qsizetype MapItems = 1'000'000;
+constexpr int MapRepeats = 3;
+constexpr qsizetype AsyncItems = 200'000;
+constexpr int RoundTrips = 20'000;
+constexpr int RoundTripWarmup = 1'000;
+constexpr qsizetype EchoBytes = 64 * 1024 * 1024;
+constexpr int EchoRepeats = 5;
+constexpr int StartPools = 10;
+constexpr int FibN = 32;
+constexpr int FibTasks = 16;
+constexpr int FibRepeats = 5;
+constexpr int RssBatches = 10;
+constexpr qsizetype RssBatchItems = 100'000;
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+} // namespace
+
+// --- tasks ------------------------------------------------------------------------------
+
+int square(int x)
+{
+    return x * x;
+}
+JOBPOOL_TASK(square)
+
+QByteArray echo(const QByteArray &bytes)
+{
+    return bytes;
+}
+JOBPOOL_TASK(echo)
+
+int fib(int n)
+{
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+JOBPOOL_TASK(fib)
+
+namespace {
+
+// --- helpers ----------------------------------------------------------------------------
+
+class WrongResult final : public std::runtime_error
+{
+public:
+    explicit WrongResult(const char *what)
+        : std::runtime_error(what)
+    {}
+};
+
+void check(bool condition, const char *what)
+{
+    if (!condition)
+        throw WrongResult(what);
+}
+
+/// Kept below 2^15 so that x*x fits an int; pool_anchor.py uses the same values.
+QList<int> inputs(qsizetype n)
+{
+    QList<int> values(n);
+    for (qsizetype i = 0; i < n; ++i)
+        values[i] = int(i & 0x7FFF);
+    return values;
+}
+
+qint64 sumOfSquares(const QList<int> &values)
+{
+    qint64 sum = 0;
+    for (int v : values)
+        sum += qint64(v) * v;
+    return sum;
+}
+
+qint64 sum(const QList<int> &values)
+{
+    qint64 total = 0;
+    for (int v : values)
+        total += v;
+    return total;
+}
+
+void report(const char *name, double value, const char *unit)
+{
+    std::printf("case=%s value=%.6g unit=%s\n", name, value, unit);
+    std::fflush(stdout);
+}
+
+template<class T>
+double median(std::vector<T> sorted)
+{
+    std::sort(sorted.begin(), sorted.end());
+    const size_t n = sorted.size(), mid = n / 2;
+    return n % 2 ? double(sorted[mid]) : (double(sorted[mid - 1]) + double(sorted[mid])) / 2;
+}
+
+/// Nearest rank, as in pool_anchor.py.
+template<class T>
+double percentile(std::vector<T> sorted, double p)
+{
+    std::sort(sorted.begin(), sorted.end());
+    const auto rank = std::max<size_t>(1, size_t(std::ceil(p / 100 * double(sorted.size()))));
+    return double(sorted[rank - 1]);
+}
+
+double rssMiB()
+{
+    // Read whole: a /proc file reports size 0, so QFile::atEnd() is true from the start.
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        throw std::runtime_error("cannot read /proc/self/status");
+    const QList<QByteArray> lines = status.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').constFirst().toDouble() / 1024;
+    }
+    throw std::runtime_error("no VmRSS in /proc/self/status");
+}
+
+jobpool::PoolOptions poolOptions()
+{
+    // Not `{.workers = Workers}`: GCC's -Wmissing-field-initializers flags the members
+    // without a default member initializer (workerProgram, initializer*).
+    jobpool::PoolOptions options;
+    options.workers = Workers;
+    return options;
+}
+
+// --- cases ------------------------------------------------------------------------------
+
+void caseMap1m()
+{
+    const QList<int> data = inputs(MapItems);
+    const qint64 expected = sumOfSquares(data);
+    jobpool::Pool pool(poolOptions());
+    pool.map(square, inputs(1000)); // warm-up: workers up and running
+
+    // One map takes a fraction of a second, so a stray scheduling hiccup shows: best of 3.
+    double best = std::numeric_limits<double>::infinity();
+    for (int rep = 0; rep < MapRepeats; ++rep) {
+        const auto t0 = Clock::now();
+        const QList<int> results = pool.map(square, data); // automatic chunking
+        best = std::min(best, secondsSince(t0));
+        check(results.size() == MapItems && sum(results) == expected, "map1m");
+    }
+    report("map1m", double(MapItems) / best, "tasks/s");
+}
+
+void caseApplyAsync()
+{
+    jobpool::Pool pool(poolOptions());
+    pool.map(square, inputs(1000));
+
+    std::vector<QFuture<int>> pending;
+    pending.reserve(AsyncItems);
+    qint64 total = 0;
+    const auto t0 = Clock::now();
+    for (qsizetype i = 0; i < AsyncItems; ++i)
+        pending.push_back(pool.applyAsync(square, int(i & 0x7FFF)));
+    for (QFuture<int> &f : pending)
+        total += f.result();
+    const double elapsed = secondsSince(t0);
+
+    check(total == sumOfSquares(inputs(AsyncItems)), "apply_async");
+    report("apply_async", double(AsyncItems) / elapsed, "tasks/s");
+}
+
+void caseApplyRtt()
+{
+    jobpool::Pool pool(poolOptions());
+    for (int i = 0; i < RoundTripWarmup; ++i)
+        pool.apply(square, i);
+
+    std::vector<qint64> samples;
+    samples.reserve(RoundTrips);
+    for (int i = 0; i < RoundTrips; ++i) {
+        const int x = i & 0x7FFF;
+        const auto t0 = Clock::now();
+        const int r = pool.apply(square, x);
+        samples.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+        check(r == x * x, "apply_rtt");
+    }
+    report("apply_rtt_median", median(samples) / 1000, "us");
+    report("apply_rtt_p99", percentile(samples, 99) / 1000, "us");
+}
+
+void caseEcho64m()
+{
+    QByteArray data(EchoBytes, Qt::Uninitialized);
+    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(data.data()),
+                                          EchoBytes / qsizetype(sizeof(quint32)));
+    jobpool::Pool pool(poolOptions());
+    check(pool.apply(echo, data) == data, "echo64m"); // warm-up, and the bytes survive
+
+    double best = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < EchoRepeats; ++i) {
+        const auto t0 = Clock::now();
+        const QByteArray back = pool.apply(echo, data);
+        best = std::min(best, secondsSince(t0));
+        check(back.size() == EchoBytes, "echo64m");
+    }
+    report("echo64m", double(EchoBytes) / best / 1e9, "GB/s");
+}
+
+void caseStart()
+{
+    std::vector<double> samples;
+    for (int i = 0; i < StartPools; ++i) {
+        std::optional<jobpool::Pool> pool;
+        const auto t0 = Clock::now();
+        pool.emplace(poolOptions());
+        const int r = pool->apply(square, 3);
+        samples.push_back(secondsSince(t0));
+        check(r == 9, "start");
+        pool.reset(); // tear-down is not part of the figure
+    }
+    report("start", median(samples) * 1000, "ms");
+}
+
+void caseFib()
+{
+    const QList<int> work(FibTasks, FibN);
+    // Called through a volatile pointer so that the serial run executes the same code as
+    // the workers do, not a copy the optimiser specialised for a constant argument.
+    int (*volatile serialFib)(int) = fib;
+
+    jobpool::Pool pool(poolOptions());
+    pool.map(square, inputs(100));
+
+    // Each run is short (tens of ms), so take the best of a few for both sides.
+    double serialBest = std::numeric_limits<double>::infinity();
+    double parallelBest = serialBest;
+    for (int rep = 0; rep < FibRepeats; ++rep) {
+        auto t0 = Clock::now();
+        QList<int> serial;
+        for (int n : work)
+            serial.append(serialFib(n));
+        serialBest = std::min(serialBest, secondsSince(t0));
+
+        t0 = Clock::now();
+        const QList<int> parallel = pool.map(fib, work, {.chunkSize = 1});
+        parallelBest = std::min(parallelBest, secondsSince(t0));
+        check(parallel == serial, "fib");
+    }
+    std::printf("info case=fib serial_s=%.3f parallel_s=%.3f\n", serialBest, parallelBest);
+    report("fib_speedup", serialBest / parallelBest, "x");
+}
+
+void caseRss()
+{
+    const QList<int> data = inputs(RssBatchItems);
+    jobpool::Pool pool(poolOptions());
+    pool.map(square, data);
+    const double afterFirst = rssMiB();
+    qsizetype lastSize = 0;
+    for (int i = 1; i < RssBatches; ++i)
+        lastSize = pool.map(square, data).size();
+    const double afterAll = rssMiB();
+
+    check(lastSize == RssBatchItems, "rss");
+    std::printf("info case=rss first_mib=%.1f end_mib=%.1f\n", afterFirst, afterAll);
+    report("rss_growth", afterAll - afterFirst, "MiB");
+}
+
+struct Case
+{
+    const char *name;
+    void (*run)();
+};
+
+constexpr Case Cases[] = {
+    {"map1m", caseMap1m},
+    {"apply_async", caseApplyAsync},
+    {"apply_rtt", caseApplyRtt},
+    {"echo64m", caseEcho64m},
+    {"start", caseStart},
+    {"fib", caseFib},
+    {"rss", caseRss},
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    jobpool::init(argc, argv); // a worker never returns from here
+    QCoreApplication app(argc, argv);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("JobPool pool benchmark; prints case=NAME value=X unit=U lines."));
+    parser.addHelpOption();
+    const QCommandLineOption caseOption(QStringLiteral("case"),
+                                        QStringLiteral("Run only this case (repeatable)."),
+                                        QStringLiteral("name"));
+    const QCommandLineOption listOption(QStringLiteral("list"),
+                                        QStringLiteral("List the cases and exit."));
+    parser.addOptions({caseOption, listOption});
+    parser.process(app);
+
+    if (parser.isSet(listOption)) {
+        for (const Case &c : Cases)
+            std::printf("%s\n", c.name);
+        return 0;
+    }
+
+    const QStringList wanted = parser.values(caseOption);
+    for (const QString &name : wanted) {
+        if (std::none_of(std::begin(Cases), std::end(Cases),
+                         [&](const Case &c) { return name == QLatin1String(c.name); })) {
+            std::fprintf(stderr, "bench_pool: unknown case %s (see --list)\n", qPrintable(name));
+            return 2;
+        }
+    }
+
+    std::printf("info jobpool=%s qt=%s workers=%d\n", JOBPOOL_VERSION_STRING, qVersion(), Workers);
+    int failures = 0;
+    for (const Case &c : Cases) {
+        if (!wanted.isEmpty() && !wanted.contains(QLatin1String(c.name)))
+            continue;
+        try {
+            c.run();
+        } catch (const std::exception &e) {
+            // One broken case must not hide the figures of the others.
+            std::printf("error case=%s message=%s\n", c.name, e.what());
+            std::fflush(stdout);
+            ++failures;
+        }
+    }
+    return failures == 0 ? 0 : 1;
+}
