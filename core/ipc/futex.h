@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,6 +49,9 @@ inline void cpuRelax()
 /// the sleeper is actually asleep; a busy peer is never woken by a syscall.
 struct Doorbell
 {
+    static constexpr int kSpins = 200;
+    static constexpr int kYields = 50;
+
     std::atomic<std::uint32_t> sequence{0};
     std::atomic<std::uint32_t> sleeping{0};
 
@@ -61,15 +65,22 @@ struct Doorbell
         }
     }
 
-    /// Waits until \a ready() holds or \a timeout passes: spins first, then sleeps on the
-    /// futex. Returns ready()'s last value.
+    /// Waits until \a ready() holds or \a timeout passes: spins a few microseconds, then
+    /// keeps polling while yielding the CPU (so that on a small machine a spinning waiter
+    /// never keeps the thread it waits for from running), then sleeps on the futex.
+    /// Returns ready()'s last value.
     template<class Ready>
-    bool wait(Ready ready, std::chrono::nanoseconds timeout, int spins = 2000)
+    bool wait(Ready ready, std::chrono::nanoseconds timeout)
     {
-        for (int i = 0; i < spins; ++i) {
+        for (int i = 0; i < kSpins; ++i) {
             if (ready())
                 return true;
             cpuRelax();
+        }
+        for (int i = 0; i < kYields; ++i) {
+            if (ready())
+                return true;
+            sched_yield();
         }
         sleeping.store(1, std::memory_order_seq_cst);
         const std::uint32_t seen = sequence.load(std::memory_order_seq_cst);

@@ -52,6 +52,7 @@ struct PoolEngine::Worker
     QDateTime startedWall;
     qint64 tasksDone = 0;
     qint64 chunksAssigned = 0;
+    int messagesInFlight = 0; ///< Run messages not answered yet
 };
 
 namespace {
@@ -64,6 +65,10 @@ QString selfExecutable()
 /// How many chunks a worker may hold at once: one running, the rest waiting in its ring
 /// so that it never idles between small tasks.
 constexpr std::size_t kPipelineDepth = 4;
+
+/// How many small chunks at most share one Run message, and up to what size.
+constexpr int kMaxRecordsPerMessage = 64;
+constexpr qsizetype kPackLimit = 16 * 1024;
 
 } // namespace
 
@@ -269,6 +274,7 @@ bool PoolEngine::takeInbox()
             state->batch->complete();
             continue;
         }
+        m_pendingChunks += chunksLeft(*state);
         m_batches.push_back(std::move(state));
         m_startFailures = 0; // new work: try starting workers again
     }
@@ -336,6 +342,7 @@ void PoolEngine::workerGone(Worker &w, int exitCode, int signal, const QString &
         for (auto c = w.inFlight.rbegin(); c != w.inFlight.rend(); ++c) {
             c->batch->inFlight--;
             m_retries.push_front(std::move(*c));
+            ++m_pendingChunks;
         }
         running.batch->inFlight--;
         if (w.timedOut) {
@@ -344,6 +351,7 @@ void PoolEngine::workerGone(Worker &w, int exitCode, int signal, const QString &
         } else if (running.attempts <= m_options.retries && !running.batch->failed) {
             m_counts.retried += running.count;
             m_retries.push_front(std::move(running));
+            ++m_pendingChunks;
         } else {
             failBatch(running.batch,
                       std::make_exception_ptr(WorkerDied(w.pid, exitCode, signal, running.id,
@@ -367,6 +375,7 @@ void PoolEngine::failQueued(std::exception_ptr error)
         failBatch(b, error);
     m_batches.clear();
     m_retries.clear();
+    m_pendingChunks = 0;
 }
 
 void PoolEngine::failBatch(const std::shared_ptr<BatchState> &b, std::exception_ptr error)
@@ -374,6 +383,7 @@ void PoolEngine::failBatch(const std::shared_ptr<BatchState> &b, std::exception_
     if (b->failed || b->completed)
         return;
     b->failed = true;
+    m_pendingChunks -= chunksLeft(*b);
     const qsizetype unfinished = b->batch->count - b->finished;
     m_counts.failed += unfinished;
     m_counts.queued -= b->batch->count - b->next;
@@ -399,6 +409,7 @@ bool PoolEngine::nextChunk(Chunk &chunk)
     while (!m_retries.empty()) {
         chunk = std::move(m_retries.front());
         m_retries.pop_front();
+        --m_pendingChunks;
         if (!chunk.batch->failed)
             return true;
     }
@@ -411,10 +422,46 @@ bool PoolEngine::nextChunk(Chunk &chunk)
         chunk.id = m_nextChunkId++;
         chunk.attempts = 0;
         b->next += chunk.count;
+        --m_pendingChunks;
         m_counts.queued -= chunk.count;
         return true;
     }
     return false;
+}
+
+qint64 PoolEngine::chunksLeft(const BatchState &b)
+{
+    return (b.batch->count - b.next + b.chunkSize - 1) / b.chunkSize;
+}
+
+const QByteArray *PoolEngine::nextTask()
+{
+    while (!m_retries.empty() && m_retries.front().batch->failed) {
+        m_retries.pop_front();
+        --m_pendingChunks;
+    }
+    if (!m_retries.empty())
+        return &m_retries.front().batch->batch->task;
+    pruneBatches();
+    return m_batches.empty() ? nullptr : &m_batches.front()->batch->task;
+}
+
+PoolEngine::Policy PoolEngine::dispatchPolicy()
+{
+    if (m_options.taskTimeout.count() > 0)
+        return {1, 1}; // the timeout clock of a chunk starts when the previous one ends
+    const QByteArray *task = nextTask();
+    if (!task)
+        return {1, 1};
+    const TaskTiming timing = m_timings.value(*task);
+    if (timing.samples >= 8 && timing.averageNs < 200'000.0) {
+        // Short tasks: several to a message and several messages in a worker's ring, so
+        // that it never waits for the parent between them.
+        return {kPipelineDepth, kMaxRecordsPerMessage};
+    }
+    // Long or not yet measured: one at a time, plus one waiting while there is more work
+    // than workers, so that a worker starts its next task without a round trip.
+    return {std::size_t(m_pendingChunks > qint64(m_workers.size()) ? 2 : 1), 1};
 }
 
 void PoolEngine::pruneBatches()
@@ -425,6 +472,7 @@ void PoolEngine::pruneBatches()
             return;
         if (!b->failed && !b->completed && b->batch->cancelled()) {
             m_counts.queued -= b->batch->count - b->next;
+            m_pendingChunks -= chunksLeft(*b);
             b->next = b->batch->count;
             if (b->inFlight == 0) {
                 b->completed = true;
@@ -445,53 +493,34 @@ bool PoolEngine::dispatch()
     // A second chunk waits in a worker's ring only while tasks are short: it hides the
     // round trip between them. Long tasks go one at a time, so none queues behind a long
     // one while another worker idles.
-    const bool shortTasks =
-        m_chunkSamples >= 8 && m_chunkTimeNs < 200'000.0 && m_options.taskTimeout.count() == 0;
-    const std::size_t depth = shortTasks ? kPipelineDepth : 1;
-    // Breadth first: every worker gets its first chunk before any gets a second.
+    const Policy policy = dispatchPolicy();
+    const std::size_t depth = policy.depth;
+    // Short tasks also travel several to a message, so a worker wakes once for many.
+    const int readyWorkers = int(std::count_if(m_workers.begin(), m_workers.end(),
+                                               [](const auto &p) { return p.second->ready; }));
+    // Breadth first: every worker gets its first message before any gets a second.
+    const bool workerStarting = std::any_of(m_workers.begin(), m_workers.end(), [](const auto &p) {
+        return !p.second->ready && !p.second->killRequested;
+    });
     for (std::size_t level = 0; level < depth; ++level) {
+        // A second message only once every worker has a first: one still starting
+        // must find work when it is ready, not see it queued behind another's task.
+        if (level > 0 && workerStarting)
+            break;
         for (auto &[id, wp] : m_workers) {
             Worker &w = *wp;
             if (!w.ready || w.retiring || w.exitSent || w.killRequested
-                || w.inFlight.size() != level || !w.outbox.empty())
+                || std::size_t(w.messagesInFlight) != level || !w.outbox.empty())
                 continue;
-            Chunk chunk;
-            if (!nextChunk(chunk))
-                goto dispatched;
-            ++chunk.attempts;
-            // Encode in place in the worker's bulk region when it is free, else here.
-            const bool bulk = w.view.header->requestBulkBusy.load(std::memory_order_acquire) == 0;
-            m_scratch.resize(0);
-            Encoder out =
-                bulk ? Encoder(w.view.requestBulk, qsizetype(kBulkCapacity)) : Encoder(m_scratch);
-            const RunHeader header{std::uint32_t(ipc::MessageKind::Run), 0, chunk.id, chunk.count};
-            out.writeRaw(&header, sizeof header);
-            try {
-                out.write(chunk.batch->batch->task);
-                chunk.batch->batch->encode(chunk.first, chunk.count, out);
-            } catch (...) {
-                failBatch(chunk.batch, std::current_exception());
-                continue;
-            }
-            if (w.inFlight.empty())
-                w.chunkStartedAt = Clock::now();
-            chunk.batch->inFlight++;
-            w.inFlight.push_back(std::move(chunk));
-            w.state = WorkerInfo::State::Busy;
-            if (bulk && out.size() > kInlineLimit) {
-                w.view.header->requestBulkBusy.store(1, std::memory_order_release);
-                const BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
-                                        std::uint64_t(out.size())};
-                send(w, QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
-            } else {
-                send(w, QByteArrayView(out.data(), out.size()));
-            }
-            if (m_options.maxTasksPerChild > 0
-                && ++w.chunksAssigned >= m_options.maxTasksPerChild) {
-                w.retiring = true;
-                sendExit(w);
-            }
-            progress = true;
+            // About a fair share, so that packing does not leave another worker idle; but
+            // short tasks always go a few to a message (a worker takes microseconds each).
+            const qint64 share = m_pendingChunks / std::max(1, 2 * readyWorkers);
+            const int records =
+                int(std::clamp<qint64>(share, std::min(32, policy.records), policy.records));
+            const int packed = sendChunks(w, records);
+            if (packed < 0)
+                goto dispatched; // nothing left to dispatch
+            progress |= packed > 0;
         }
     }
 dispatched:
@@ -503,6 +532,67 @@ dispatched:
         }
     }
     return progress;
+}
+
+int PoolEngine::sendChunks(Worker &w, int maxRecords)
+{
+    // Encode in place in the worker's bulk region when it is free, else here.
+    const bool bulk = w.view.header->requestBulkBusy.load(std::memory_order_acquire) == 0;
+    m_scratch.resize(0);
+    Encoder out = bulk ? Encoder(w.view.requestBulk, qsizetype(kBulkCapacity)) : Encoder(m_scratch);
+    int records = 0;
+    bool exhausted = false;
+    while (records < maxRecords && out.size() < kPackLimit) {
+        if (m_options.maxTasksPerChild > 0 && w.chunksAssigned >= m_options.maxTasksPerChild)
+            break;
+        const QByteArray *task = nextTask();
+        if (records > 0 && task && *task != w.inFlight.back().batch->batch->task)
+            break; // only chunks of one task share a message
+        Chunk chunk;
+        if (!nextChunk(chunk)) {
+            exhausted = true;
+            break;
+        }
+        ++chunk.attempts;
+        const qsizetype recordAt = out.size();
+        RunHeader header{std::uint32_t(ipc::MessageKind::Run), 0, chunk.id, chunk.count, 0};
+        out.writeRaw(&header, sizeof header);
+        try {
+            out.write(chunk.batch->batch->task);
+            chunk.batch->batch->encode(chunk.first, chunk.count, out);
+        } catch (...) {
+            out.truncate(recordAt);
+            failBatch(chunk.batch, std::current_exception());
+            continue;
+        }
+        header.bytes = std::uint64_t(out.size() - recordAt - qsizetype(sizeof header));
+        std::memcpy(out.at(recordAt), &header, sizeof header);
+        if (w.inFlight.empty())
+            w.chunkStartedAt = Clock::now();
+        chunk.batch->inFlight++;
+        w.inFlight.push_back(std::move(chunk));
+        ++w.chunksAssigned;
+        ++records;
+    }
+    if (records == 0)
+        return exhausted ? -1 : 0;
+    std::uint32_t count = std::uint32_t(records);
+    std::memcpy(out.at(offsetof(RunHeader, records)), &count, sizeof count);
+    ++w.messagesInFlight;
+    w.state = WorkerInfo::State::Busy;
+    if (bulk && out.size() > kInlineLimit) {
+        w.view.header->requestBulkBusy.store(1, std::memory_order_release);
+        const BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
+                                std::uint64_t(out.size())};
+        send(w, QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
+    } else {
+        send(w, QByteArrayView(out.data(), out.size()));
+    }
+    if (m_options.maxTasksPerChild > 0 && w.chunksAssigned >= m_options.maxTasksPerChild) {
+        w.retiring = true;
+        sendExit(w);
+    }
+    return exhausted ? -1 : records;
 }
 
 void PoolEngine::send(Worker &w, QByteArrayView message)
@@ -612,58 +702,67 @@ void PoolEngine::handleMessage(Worker &w, QByteArrayView message)
         w.initError = QStringLiteral("the initializer raised %1: %2").arg(type, what);
         return;
     }
-    case ipc::MessageKind::Result: {
-        ResultHeader header{};
-        in.readRaw(&header, sizeof header);
-        if (w.inFlight.empty() || w.inFlight.front().id != header.chunkId)
-            throw ProtocolError(
-                QStringLiteral("result for chunk %1, which this worker does not have")
-                    .arg(header.chunkId));
-        Chunk chunk = std::move(w.inFlight.front());
-        w.inFlight.pop_front();
-        const Clock::time_point now = Clock::now();
-        const double took = double(std::chrono::nanoseconds(now - w.chunkStartedAt).count());
-        m_chunkTimeNs += (took - m_chunkTimeNs) / 8; // a moving average of recent chunks
-        ++m_chunkSamples;
-        w.chunkStartedAt = now;
-        m_dirty = true;
-        chunk.batch->inFlight--;
-        if (header.completed < 0 || header.completed > chunk.count
-            || (!header.failed && header.completed != chunk.count))
-            throw ProtocolError(QStringLiteral("result with %1 items for a chunk of %2")
-                                    .arg(header.completed)
-                                    .arg(chunk.count));
-        w.tasksDone += header.completed;
-        if (!chunk.batch->failed && !chunk.batch->completed) {
-            try {
-                chunk.batch->batch->deliver(chunk.first, header.completed, in);
-            } catch (const ProtocolError &) {
-                failBatch(chunk.batch, std::current_exception());
-                throw;
-            } catch (...) {
-                failBatch(chunk.batch, std::current_exception());
-                return;
-            }
-            if (header.failed) {
-                const QString type = in.read<QString>();
-                const QString what = in.read<QString>();
-                m_counts.done += header.completed;
-                failBatch(chunk.batch, std::make_exception_ptr(RemoteError(type, what, chunk.id)));
-            } else {
-                finishItems(chunk.batch, header.completed);
-            }
-        }
+    case ipc::MessageKind::Result:
+        while (!in.atEnd())
+            handleResult(w, in);
+        --w.messagesInFlight;
         if (w.inFlight.empty() && !w.exitSent)
             w.state = WorkerInfo::State::Idle;
-        if (chunk.batch->batch->cancelled() && chunk.batch->inFlight == 0 && !chunk.batch->completed
-            && !chunk.batch->failed) {
-            chunk.batch->completed = true;
-            chunk.batch->batch->complete();
-        }
         return;
-    }
     default:
         throw ProtocolError(QStringLiteral("unknown message kind %1").arg(kind));
+    }
+}
+
+void PoolEngine::handleResult(Worker &w, Decoder &message)
+{
+    ResultHeader header{};
+    message.readRaw(&header, sizeof header);
+    if (header.bytes > std::uint64_t(message.remaining()))
+        throw ProtocolError(QStringLiteral("result record longer than its message"));
+    Decoder in(message.take(qsizetype(header.bytes)), qsizetype(header.bytes));
+    if (w.inFlight.empty() || w.inFlight.front().id != header.chunkId)
+        throw ProtocolError(QStringLiteral("result for chunk %1, which this worker does not have")
+                                .arg(header.chunkId));
+    Chunk chunk = std::move(w.inFlight.front());
+    w.inFlight.pop_front();
+    const Clock::time_point now = Clock::now();
+    const double took = double(std::chrono::nanoseconds(now - w.chunkStartedAt).count());
+    TaskTiming &timing = m_timings[chunk.batch->batch->task];
+    timing.averageNs += (took - timing.averageNs) / 8; // a moving average of recent chunks
+    ++timing.samples;
+    w.chunkStartedAt = now;
+    m_dirty = true;
+    chunk.batch->inFlight--;
+    if (header.completed < 0 || header.completed > chunk.count
+        || (!header.failed && header.completed != chunk.count))
+        throw ProtocolError(QStringLiteral("result with %1 items for a chunk of %2")
+                                .arg(header.completed)
+                                .arg(chunk.count));
+    w.tasksDone += header.completed;
+    if (!chunk.batch->failed && !chunk.batch->completed) {
+        try {
+            chunk.batch->batch->deliver(chunk.first, header.completed, in);
+        } catch (const ProtocolError &) {
+            failBatch(chunk.batch, std::current_exception());
+            throw;
+        } catch (...) {
+            failBatch(chunk.batch, std::current_exception());
+            return;
+        }
+        if (header.failed) {
+            const QString type = in.read<QString>();
+            const QString what = in.read<QString>();
+            m_counts.done += header.completed;
+            failBatch(chunk.batch, std::make_exception_ptr(RemoteError(type, what, chunk.id)));
+        } else {
+            finishItems(chunk.batch, header.completed);
+        }
+    }
+    if (chunk.batch->batch->cancelled() && chunk.batch->inFlight == 0 && !chunk.batch->completed
+        && !chunk.batch->failed) {
+        chunk.batch->completed = true;
+        chunk.batch->batch->complete();
     }
 }
 

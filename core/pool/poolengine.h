@@ -6,6 +6,7 @@
 #include <jobpool/batch.h>
 #include <jobpool/pool.h>
 
+#include <QHash>
 #include <QThread>
 
 #include <atomic>
@@ -76,7 +77,20 @@ private:
     void retireSurplus();
     bool nextChunk(Chunk &chunk);
     void pruneBatches();
+    static qint64 chunksLeft(const BatchState &b);
+    /// The task of the chunk nextChunk() would return, or nullptr.
+    const QByteArray *nextTask();
+    struct Policy
+    {
+        std::size_t depth; ///< Run messages a worker may hold
+        int records;       ///< chunks one message may carry
+    };
+    Policy dispatchPolicy();
+    /// Packs up to \a maxRecords chunks into one Run message for \a w; returns how many,
+    /// or -1 once no chunk is left to dispatch.
+    int sendChunks(Worker &w, int maxRecords);
     void send(Worker &w, QByteArrayView message);
+    void handleResult(Worker &w, Decoder &message);
     void sendExit(Worker &w);
     void finishItems(const std::shared_ptr<BatchState> &b, qsizetype n);
     void failBatch(const std::shared_ptr<BatchState> &b, std::exception_ptr error);
@@ -131,8 +145,13 @@ private:
     PoolStats m_counts;
     Clock::time_point m_lastPublish;
     bool m_dirty = true;
-    double m_chunkTimeNs = 0; ///< how long a chunk takes in a worker, lately
-    qint64 m_chunkSamples = 0;
+    struct TaskTiming
+    {
+        double averageNs = 0; ///< how long a chunk of the task took in a worker, lately
+        qint64 samples = 0;
+    };
+    QHash<QByteArray, TaskTiming> m_timings;
+    qint64 m_pendingChunks = 0; ///< chunks waiting to be dispatched, retries included
 };
 
 } // namespace jobpool::detail

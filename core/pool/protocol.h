@@ -52,23 +52,30 @@ void releaseBulk(std::atomic<std::uint32_t> &busy, char *region, qsizetype size)
 QByteArrayView resolveBulk(QByteArrayView message, const char *region, std::uint64_t capacity);
 
 /// Offsets of the fields patched after a Result's results were written.
+/// A Run message holds one or more records, each a RunHeader followed by the task name
+/// and the items; small chunks travel together so that a worker is woken, and answers,
+/// once for many of them. The answer is one Result message with a record per chunk, in
+/// the same order. Each record says how long it is, so a malformed one cannot make the
+/// reader lose its place in the next.
+struct RunHeader
+{
+    std::uint32_t kind;
+    std::uint32_t records; ///< in the first record: how many records the message holds
+    std::uint64_t chunkId;
+    std::int64_t count;
+    std::uint64_t bytes; ///< what follows this header in this record
+};
+static_assert(sizeof(RunHeader) == 32);
+
 struct ResultHeader
 {
     std::uint32_t kind;
     std::uint32_t failed;
     std::uint64_t chunkId;
     std::int64_t completed;
+    std::uint64_t bytes; ///< what follows this header in this record: results[, error]
 };
-static_assert(sizeof(ResultHeader) == 24);
-
-struct RunHeader
-{
-    std::uint32_t kind;
-    std::uint32_t reserved;
-    std::uint64_t chunkId;
-    std::int64_t count;
-};
-static_assert(sizeof(RunHeader) == 24);
+static_assert(sizeof(ResultHeader) == 32);
 
 /// The type name and message of an exception, for a RemoteError on the other side.
 std::pair<QString, QString> describeException(const std::exception_ptr &error);

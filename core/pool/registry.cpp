@@ -18,6 +18,7 @@ struct Registry
     std::mutex mutex;
     QHash<QByteArray, Invoker> tasksByName;
     QHash<const void *, const char *> namesByFunction;
+    QHash<const void *, QByteArray> nameArraysByFunction; ///< shared, so a lookup never allocates
     QHash<QByteArray, std::pair<ProcessSaver, ProcessFactory>> processTypes;
 };
 
@@ -35,6 +36,7 @@ void registerTask(const char *name, const void *function, Invoker invoker)
     std::lock_guard lock(r.mutex);
     r.tasksByName.insert(QByteArray(name), invoker);
     r.namesByFunction.insert(function, name);
+    r.nameArraysByFunction.insert(function, QByteArray(name));
 }
 
 const char *registeredTaskName(const void *function)
@@ -46,8 +48,13 @@ const char *registeredTaskName(const void *function)
 
 QByteArray taskNameOf(const void *function)
 {
-    if (const char *name = registeredTaskName(function))
-        return QByteArray(name);
+    Registry &r = registry();
+    {
+        std::lock_guard lock(r.mutex);
+        const auto it = r.nameArraysByFunction.constFind(function);
+        if (it != r.nameArraysByFunction.cend())
+            return it.value();
+    }
     throw PoolError(QStringLiteral("this function is not a registered task: add "
                                    "JOBPOOL_TASK(name) next to its definition"));
 }

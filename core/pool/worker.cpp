@@ -178,26 +178,47 @@ void appendError(Encoder &out, const std::exception_ptr &error)
     out.write(message);
 }
 
-Invoker lookup(QHash<QByteArray, Invoker> &cache, const QByteArray &name)
+/// The registered tasks this worker was asked for, by name; the last one is checked
+/// first, without allocating, since chunks of one task usually come in a row.
+class TaskCache
 {
-    auto it = cache.find(name);
-    if (it == cache.end())
-        it = cache.insert(name, findTask(name));
-    return it.value();
-}
+public:
+    Invoker find(QByteArrayView name)
+    {
+        if (m_lastInvoker && name == m_lastName)
+            return m_lastInvoker;
+        const QByteArray key = name.toByteArray();
+        auto it = m_all.find(key);
+        if (it == m_all.end())
+            it = m_all.insert(key, findTask(key));
+        m_lastName = key;
+        m_lastInvoker = it.value();
+        return m_lastInvoker;
+    }
 
-/// Runs one Run request, writing its Result message into \a encoder.
-void runChunk(Decoder &in, Encoder &encoder, QHash<QByteArray, Invoker> &cache)
+private:
+    QHash<QByteArray, Invoker> m_all;
+    QByteArray m_lastName;
+    Invoker m_lastInvoker = nullptr;
+};
+
+/// Runs one record of a Run message, appending its Result record to \a encoder.
+void runRecord(Decoder &message, Encoder &encoder, TaskCache &tasks)
 {
     RunHeader run{};
-    in.readRaw(&run, sizeof run);
+    message.readRaw(&run, sizeof run);
+    if (run.bytes > std::uint64_t(message.remaining()))
+        throw ProtocolError(QStringLiteral("run record longer than its message"));
+    Decoder in(message.take(qsizetype(run.bytes)), qsizetype(run.bytes));
+
     const qsizetype resultAt = encoder.size();
     encoder.grow(sizeof(ResultHeader));
-    ResultHeader result{std::uint32_t(ipc::MessageKind::Result), 0, run.chunkId, 0};
+    ResultHeader result{std::uint32_t(ipc::MessageKind::Result), 0, run.chunkId, 0, 0};
     std::exception_ptr error;
     try {
-        const QByteArray name = in.read<QByteArray>();
-        const Invoker invoke = lookup(cache, name);
+        const qsizetype nameSize = in.readCount(1);
+        const QByteArrayView name(in.take(nameSize), nameSize);
+        const Invoker invoke = tasks.find(name);
         if (!invoke)
             throw PoolError(QStringLiteral("task '%1' is not registered in the worker program")
                                 .arg(QString::fromUtf8(name)));
@@ -211,7 +232,20 @@ void runChunk(Decoder &in, Encoder &encoder, QHash<QByteArray, Invoker> &cache)
         result.failed = 1;
         appendError(encoder, error);
     }
+    result.bytes = std::uint64_t(encoder.size() - resultAt - qsizetype(sizeof result));
     std::memcpy(encoder.at(resultAt), &result, sizeof result);
+}
+
+/// Runs every record of a Run message into one Result message.
+void runChunks(QByteArrayView message, Encoder &encoder, TaskCache &tasks)
+{
+    RunHeader first{};
+    if (message.size() < qsizetype(sizeof first))
+        throw ProtocolError(QStringLiteral("short run message"));
+    std::memcpy(&first, message.data(), sizeof first);
+    Decoder in(message);
+    for (std::uint32_t i = 0; i < std::max<std::uint32_t>(1, first.records); ++i)
+        runRecord(in, encoder, tasks);
 }
 
 } // namespace
@@ -244,7 +278,7 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
     bell.closeFd();
 
     WorkerLink link(view, static_cast<ipc::PoolBellHeader *>(bell.data()), parentPid);
-    QHash<QByteArray, Invoker> cache;
+    TaskCache tasks;
     QByteArray out;
     bool ready = false;
 
@@ -273,7 +307,12 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
         switch (kind) {
         case ipc::MessageKind::Run: {
             Encoder encoder = link.responseEncoder(out);
-            runChunk(in, encoder, cache);
+            try {
+                runChunks(message, encoder, tasks);
+            } catch (const Error &e) {
+                std::fprintf(stderr, "jobpool worker: %s\n", e.what());
+                return 3; // the parent sees a protocol error; its tasks fail as lost
+            }
             link.release();
             std::fflush(stdout);
             if (!link.sendEncoded(encoder))

@@ -7,10 +7,12 @@
 #include <QFuture>
 #include <QFutureInterface>
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 namespace jobpool::detail {
 
@@ -133,6 +135,10 @@ public:
     /// Blocks until the batch is finished; returns the results or rethrows its error.
     auto wait()
     {
+        // A round trip to a worker takes microseconds: poll for a while, yielding the CPU,
+        // before paying for a sleep and a wake-up.
+        for (int i = 0; i < 100 && !m_done.load(std::memory_order_acquire); ++i)
+            std::this_thread::yield();
         std::unique_lock lock(m_mutex);
         m_finishedCondition.wait(lock, [this] { return m_finished; });
         if (m_error)
@@ -149,6 +155,7 @@ private:
             m_error = std::move(error);
             m_finished = true;
         }
+        m_done.store(true, std::memory_order_release);
         m_finishedCondition.notify_all();
     }
 
@@ -160,6 +167,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_finishedCondition;
     bool m_finished = false;
+    std::atomic<bool> m_done{false};
     std::exception_ptr m_error;
 };
 

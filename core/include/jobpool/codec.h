@@ -128,6 +128,14 @@ public:
         m_data += size;
         return at;
     }
+    /// The next \a count elements of \a elementSize bytes, checked before multiplying, so
+    /// that a hostile count can neither overflow nor reach past the end.
+    const char *takeArray(qsizetype count, qsizetype elementSize)
+    {
+        if (count < 0 || (elementSize > 0 && count > remaining() / elementSize))
+            throw ProtocolError(QStringLiteral("bad element count %1").arg(count));
+        return take(count * elementSize);
+    }
     void readRaw(void *to, qsizetype size)
     {
         const char *from = take(size);

@@ -97,7 +97,7 @@ qsizetype invokeTask(Decoder &in, qsizetype count, Encoder &out, std::exception_
 
     if constexpr (Traits::arity == 1 && RawCodable<Item> && rawResult) {
         // Fast path: a contiguous block of plain arguments in, plain results out.
-        const char *args = in.take(count * qsizetype(sizeof(Item)));
+        const char *args = in.takeArray(count, sizeof(Item));
         char *results = nullptr;
         if constexpr (!std::is_void_v<R>)
             results = out.grow(count * qsizetype(sizeof(R)));
