@@ -328,11 +328,17 @@ void PoolEngine::workerGone(Worker &w, int exitCode, int signal, const QString &
     const bool wasReady = w.ready;
     if (!wasReady && !m_terminatingSeen && !w.exitSent) {
         ++m_startFailures;
-        m_lastStartError =
-            !w.initError.isEmpty() ? w.initError
-            : !why.isEmpty()       ? why
-            : signal               ? QStringLiteral("killed by signal %1").arg(signal)
-                     : QStringLiteral("exited with status %1 before it was ready").arg(exitCode);
+        if (!w.initError.isEmpty())
+            m_lastStartError = w.initError;
+        else if (w.lost)
+            m_lastStartError = w.dropReason;
+        else if (!why.isEmpty())
+            m_lastStartError = why;
+        else if (signal)
+            m_lastStartError = QStringLiteral("killed by signal %1").arg(signal);
+        else
+            m_lastStartError =
+                QStringLiteral("exited with status %1 before it was ready").arg(exitCode);
     }
     if (!w.inFlight.empty()) {
         ++m_counts.workersLost;
@@ -724,6 +730,13 @@ void PoolEngine::handleResult(Worker &w, Decoder &message)
     if (w.inFlight.empty() || w.inFlight.front().id != header.chunkId)
         throw ProtocolError(QStringLiteral("result for chunk %1, which this worker does not have")
                                 .arg(header.chunkId));
+    // Checked while the chunk is still the worker's, so that dropping the worker fails it.
+    const qint64 expected = w.inFlight.front().count;
+    if (header.completed < 0 || header.completed > expected
+        || (!header.failed && header.completed != expected))
+        throw ProtocolError(QStringLiteral("result with %1 items for a chunk of %2")
+                                .arg(header.completed)
+                                .arg(expected));
     Chunk chunk = std::move(w.inFlight.front());
     w.inFlight.pop_front();
     const Clock::time_point now = Clock::now();
@@ -734,11 +747,6 @@ void PoolEngine::handleResult(Worker &w, Decoder &message)
     w.chunkStartedAt = now;
     m_dirty = true;
     chunk.batch->inFlight--;
-    if (header.completed < 0 || header.completed > chunk.count
-        || (!header.failed && header.completed != chunk.count))
-        throw ProtocolError(QStringLiteral("result with %1 items for a chunk of %2")
-                                .arg(header.completed)
-                                .arg(chunk.count));
     w.tasksDone += header.completed;
     if (!chunk.batch->failed && !chunk.batch->completed) {
         try {
