@@ -435,6 +435,16 @@ bool PoolEngine::nextChunk(Chunk &chunk)
     return false;
 }
 
+PoolEngine::TaskTiming &PoolEngine::timingOf(const QByteArray &task)
+{
+    // Calls of one task come in a row: check the last one before hashing the name.
+    if (!m_lastTiming || task != m_lastTimingTask) {
+        m_lastTiming = &m_timings[task];
+        m_lastTimingTask = task;
+    }
+    return *m_lastTiming;
+}
+
 qint64 PoolEngine::chunksLeft(const BatchState &b)
 {
     return (b.batch->count - b.next + b.chunkSize - 1) / b.chunkSize;
@@ -455,19 +465,22 @@ const QByteArray *PoolEngine::nextTask()
 PoolEngine::Policy PoolEngine::dispatchPolicy()
 {
     if (m_options.taskTimeout.count() > 0)
-        return {1, 1}; // the timeout clock of a chunk starts when the previous one ends
+        return {1, 1, 1}; // the timeout clock of a chunk starts when the previous one ends
     const QByteArray *task = nextTask();
     if (!task)
-        return {1, 1};
-    const TaskTiming timing = m_timings.value(*task);
+        return {1, 1, 1};
+    const TaskTiming timing = timingOf(*task);
     if (timing.samples >= 8 && timing.averageNs < 200'000.0) {
         // Short tasks: several to a message and several messages in a worker's ring, so
         // that it never waits for the parent between them.
-        return {kPipelineDepth, kMaxRecordsPerMessage};
+        // Tiny ones (a few microseconds) fill whole messages whatever the share: a worker
+        // is through 64 of them before the other would have noticed.
+        const int floor = timing.averageNs < 20'000.0 ? kMaxRecordsPerMessage : 8;
+        return {kPipelineDepth, kMaxRecordsPerMessage, floor};
     }
     // Long or not yet measured: one at a time, plus one waiting while there is more work
     // than workers, so that a worker starts its next task without a round trip.
-    return {std::size_t(m_pendingChunks > qint64(m_workers.size()) ? 2 : 1), 1};
+    return {std::size_t(m_pendingChunks > qint64(m_workers.size()) ? 2 : 1), 1, 1};
 }
 
 void PoolEngine::pruneBatches()
@@ -518,11 +531,9 @@ bool PoolEngine::dispatch()
             if (!w.ready || w.retiring || w.exitSent || w.killRequested
                 || std::size_t(w.messagesInFlight) != level || !w.outbox.empty())
                 continue;
-            // About a fair share, so that packing does not leave another worker idle; but
-            // short tasks always go a few to a message (a worker takes microseconds each).
+            // About a fair share, so that packing does not leave another worker idle.
             const qint64 share = m_pendingChunks / std::max(1, 2 * readyWorkers);
-            const int records =
-                int(std::clamp<qint64>(share, std::min(32, policy.records), policy.records));
+            const int records = int(std::clamp<qint64>(share, policy.minRecords, policy.records));
             const int packed = sendChunks(w, records);
             if (packed < 0)
                 goto dispatched; // nothing left to dispatch
@@ -741,7 +752,7 @@ void PoolEngine::handleResult(Worker &w, Decoder &message)
     w.inFlight.pop_front();
     const Clock::time_point now = Clock::now();
     const double took = double(std::chrono::nanoseconds(now - w.chunkStartedAt).count());
-    TaskTiming &timing = m_timings[chunk.batch->batch->task];
+    TaskTiming &timing = timingOf(chunk.batch->batch->task);
     timing.averageNs += (took - timing.averageNs) / 8; // a moving average of recent chunks
     ++timing.samples;
     w.chunkStartedAt = now;

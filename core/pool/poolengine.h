@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace jobpool::detail {
@@ -80,12 +81,19 @@ private:
     static qint64 chunksLeft(const BatchState &b);
     /// The task of the chunk nextChunk() would return, or nullptr.
     const QByteArray *nextTask();
+    struct TaskTiming
+    {
+        double averageNs = 0; ///< how long a chunk of the task took in a worker, lately
+        qint64 samples = 0;
+    };
     struct Policy
     {
         std::size_t depth; ///< Run messages a worker may hold
         int records;       ///< chunks one message may carry
+        int minRecords;    ///< ... and carries even when the fair share is smaller
     };
     Policy dispatchPolicy();
+    TaskTiming &timingOf(const QByteArray &task);
     /// Packs up to \a maxRecords chunks into one Run message for \a w; returns how many,
     /// or -1 once no chunk is left to dispatch.
     int sendChunks(Worker &w, int maxRecords);
@@ -145,12 +153,9 @@ private:
     PoolStats m_counts;
     Clock::time_point m_lastPublish;
     bool m_dirty = true;
-    struct TaskTiming
-    {
-        double averageNs = 0; ///< how long a chunk of the task took in a worker, lately
-        qint64 samples = 0;
-    };
-    QHash<QByteArray, TaskTiming> m_timings;
+    std::unordered_map<QByteArray, TaskTiming> m_timings; ///< node-based: references stay valid
+    QByteArray m_lastTimingTask;
+    TaskTiming *m_lastTiming = nullptr;
     qint64 m_pendingChunks = 0; ///< chunks waiting to be dispatched, retries included
 };
 

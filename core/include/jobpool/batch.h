@@ -195,6 +195,10 @@ public:
     void deliver(qsizetype first, qsizetype n, Decoder &in) override
     {
         if constexpr (!std::is_void_v<R>) {
+            if (n == 1) { // an apply: no list for a single value
+                m_future.reportResult(in.read<R>(), ordered ? int(first) : -1);
+                return;
+            }
             const QList<R> results = decodeResults<R>(n, in);
             m_future.reportResults(results, ordered ? int(first) : -1, int(n));
         } else {
