@@ -5,6 +5,7 @@
 #include "registry.h"
 
 #include <jobpool/errors.h>
+#include <jobpool/sharedblock.h>
 #include <jobpool/task.h>
 
 #include <QHash>
@@ -96,10 +97,12 @@ public:
         while (!m_requests.next(message)) {
             if (m_requests.takeReleased())
                 m_bell->parentBell.ring(); // room for the rest of a long message
-            m_view.header->workerBell.wait([this] { return m_requests.hasData(); },
-                                           std::chrono::seconds(1));
+            const bool woken = m_view.header->workerBell.wait(
+                [this] { return m_requests.hasData(); }, std::chrono::seconds(1));
             if (!parentAlive())
                 return false;
+            if (!woken) // idle for a second: let go of shared memory nobody else holds
+                SharedBlock::releaseAbandoned();
         }
         m_bulkSize = -1;
         if (kindOf(message) == ipc::MessageKind::Bulk) {

@@ -197,6 +197,33 @@ def case_rss():
     report("rss_growth", after_all - after_first, "MiB")
 
 
+def _add_locked(lock, counter, times):
+    for _ in range(times):
+        with lock:
+            counter.value += 1
+
+
+def case_lock_counter():
+    """Seed 000's counter: 4 processes x 100,000 increments under one Lock."""
+    lock = mp.Lock()
+    counter = mp.Value("i", 0)
+    t0 = time.perf_counter()
+    procs = [mp.Process(target=_add_locked, args=(lock, counter, 100_000))
+             for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    seconds = time.perf_counter() - t0
+    check(counter.value == 400_000, "lock_counter")
+    report("lock_counter", seconds, "s")
+
+
+def case_array256():
+    """No Python anchor: the target is against memcpy, measured by the C++ side."""
+    print("info case=array256 python=none (target is against memcpy)", flush=True)
+
+
 CASES = {
     "map1m": case_map1m,
     "apply_async": case_apply_async,
@@ -205,6 +232,8 @@ CASES = {
     "start": case_start,
     "fib": case_fib,
     "rss": case_rss,
+    "array256": case_array256,
+    "lock_counter": case_lock_counter,
 }
 
 

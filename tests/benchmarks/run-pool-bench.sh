@@ -17,7 +17,7 @@ set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd -- "$here/../.." && pwd)
 case_timeout=${JOBPOOL_BENCH_TIMEOUT:-120}
-cases=(map1m apply_async apply_rtt echo64m start fib rss)
+cases=(map1m apply_async apply_rtt echo64m start fib rss array256 lock_counter)
 
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
@@ -164,6 +164,10 @@ rows = [
      "≥ 1.9×", lambda v, r: v >= 1.9),
     ("RSS growth, 10 × map 100k (MiB)", "rss_growth", "rss_growth", fmt1, LOWER,
      "≤ 5 MiB", lambda v, r: v <= 5),
+    ("Array<double> 256 MiB filled by a worker (× memcpy time)", "array256", "array256", fmt2,
+     LOWER, "≤ 2× memcpy", lambda v, r: v <= 2),
+    ("Lock counter, 4 processes × 100,000 (s)", "lock_counter", "lock_counter", fmt3, LOWER,
+     "≥ 5× Python", lambda v, r: r is not None and r >= 5),
 ]
 
 table = [("case", "Python", "JobPool", "ratio", "target", "result")]

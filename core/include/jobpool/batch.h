@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace jobpool::detail {
 
@@ -101,10 +102,7 @@ class CollectingBatch final : public Batch
 public:
     explicit CollectingBatch(Source source)
         : m_source(std::move(source))
-    {
-        if constexpr (!std::is_void_v<R>)
-            m_results.resize(count);
-    }
+    {}
     void setCount(qsizetype n)
     {
         count = n;
@@ -130,6 +128,7 @@ public:
         }
     }
     void fail(std::exception_ptr error) override { finish(std::move(error)); }
+
     void complete() override { finish(nullptr); }
 
     /// Blocks until the batch is finished; returns the results or rethrows its error.
@@ -143,8 +142,15 @@ public:
         m_finishedCondition.wait(lock, [this] { return m_finished; });
         if (m_error)
             std::rethrow_exception(m_error);
-        if constexpr (!std::is_void_v<R>)
+        if constexpr (std::is_default_constructible_v<R>) {
             return std::move(m_results);
+        } else if constexpr (!std::is_void_v<R>) {
+            QList<R> results;
+            results.reserve(qsizetype(m_results.size()));
+            for (std::optional<R> &r : m_results)
+                results.append(std::move(*r));
+            return results;
+        }
     }
 
 private:
@@ -163,7 +169,10 @@ private:
     {
     };
     Source m_source;
-    std::conditional_t<std::is_void_v<R>, Nothing, QList<R>> m_results;
+    // Results arrive in any order; a type without a default constructor waits in optionals.
+    using Slots = std::conditional_t<std::is_default_constructible_v<R>, QList<R>,
+                                     std::vector<std::optional<R>>>;
+    std::conditional_t<std::is_void_v<R>, Nothing, Slots> m_results;
     std::mutex m_mutex;
     std::condition_variable m_finishedCondition;
     bool m_finished = false;

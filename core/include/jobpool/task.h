@@ -121,11 +121,15 @@ qsizetype invokeTask(Decoder &in, qsizetype count, Encoder &out, std::exception_
         return count;
     } else {
         for (qsizetype i = 0; i < count; ++i) {
-            typename Traits::Arguments args;
-            if constexpr (Traits::arity == 1)
-                std::get<0>(args) = in.read<Item>();
-            else if constexpr (Traits::arity > 1)
-                args = in.read<Item>();
+            // Decoded straight into the call's arguments: they need no default constructor.
+            auto args = [&in] {
+                if constexpr (Traits::arity == 1)
+                    return std::tuple<Item>(in.read<Item>());
+                else if constexpr (Traits::arity > 1)
+                    return in.read<Item>();
+                else
+                    return std::tuple<>();
+            }();
             try {
                 if constexpr (std::is_void_v<R>)
                     std::apply(Fn, std::move(args));
