@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QTest>
 #include <QtGlobal>
 
 #include <atomic>
@@ -81,6 +82,19 @@ bool processAlive(pid_t pid)
 {
     const QList<QByteArray> fields = statFields(pid);
     return !fields.isEmpty() && fields[0] != "Z" && fields[0] != "X";
+}
+
+QString reapLeftoverChildren(int timeoutMs)
+{
+    const pid_t self = getpid();
+    if (QTest::qWaitFor([self] { return childProcesses(self).isEmpty(); }, timeoutMs))
+        return {};
+    QStringList pids;
+    for (pid_t p : descendantProcesses(self)) {
+        ::kill(p, SIGKILL);
+        pids.append(QString::number(p));
+    }
+    return QStringLiteral("child processes left behind: %1").arg(pids.join(QLatin1Char(' ')));
 }
 
 QStringList sharedMemoryEntries()

@@ -21,6 +21,12 @@ QList<pid_t> descendantProcesses(pid_t parent);
 /// True while a process with this pid exists and is not a zombie.
 bool processAlive(pid_t pid);
 
+/// Waits up to \a timeoutMs for this process to have no child left. Returns an empty
+/// string when none is; else kills what is left (so that one failing test does not spill
+/// into the next) and says which pids they were. For each suite's cleanup():
+/// `const QString left = test::reapLeftoverChildren(Patience); QVERIFY2(left.isEmpty(), …)`.
+QString reapLeftoverChildren(int timeoutMs);
+
 /// The names in /dev/shm that this user owns.
 QStringList sharedMemoryEntries();
 

@@ -77,11 +77,4 @@ private:
     std::shared_ptr<detail::SharedBlock> m_block;
 };
 
-template<class T>
-struct Codec<Array<T>>
-{
-    static void encode(Encoder &out, const Array<T> &a) { a.block()->encode(out); }
-    static Array<T> decode(Decoder &in) { return Array<T>(detail::SharedBlock::decode(in)); }
-};
-
 } // namespace jobpool

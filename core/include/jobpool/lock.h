@@ -67,11 +67,4 @@ std::size_t lockStateSize();
 void initialiseLockState(void *memory, bool recursive);
 } // namespace detail
 
-template<class L>
-struct Codec<L, std::enable_if_t<std::is_base_of_v<Lock, L>>>
-{
-    static void encode(Encoder &out, const L &lock) { lock.block()->encode(out); }
-    static L decode(Decoder &in) { return L(detail::SharedBlock::decode(in)); }
-};
-
 } // namespace jobpool

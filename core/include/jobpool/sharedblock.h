@@ -3,6 +3,7 @@
 
 #include <jobpool/codec.h>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -48,4 +49,26 @@ private:
     std::int64_t m_creatorFd = -1;
 };
 
+/// A type that lives in a SharedBlock and is rebuilt from one: Value, Array, the locks.
+template<class T>
+concept SharedObject = requires(const T &t)
+{
+    {
+        t.block()
+        } -> std::convertible_to<const std::shared_ptr<SharedBlock> &>;
+}
+&&std::constructible_from<T, std::shared_ptr<SharedBlock>>;
+
 } // namespace jobpool::detail
+
+namespace jobpool {
+
+/// Shared objects travel as handles to the same memory, never as copies of it.
+template<class T>
+struct Codec<T, std::enable_if_t<detail::SharedObject<T>>>
+{
+    static void encode(Encoder &out, const T &object) { object.block()->encode(out); }
+    static T decode(Decoder &in) { return T(detail::SharedBlock::decode(in)); }
+};
+
+} // namespace jobpool

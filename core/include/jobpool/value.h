@@ -82,11 +82,4 @@ private:
     std::shared_ptr<detail::SharedBlock> m_block;
 };
 
-template<class T>
-struct Codec<Value<T>>
-{
-    static void encode(Encoder &out, const Value<T> &v) { v.block()->encode(out); }
-    static Value<T> decode(Decoder &in) { return Value<T>(detail::SharedBlock::decode(in)); }
-};
-
 } // namespace jobpool

@@ -335,15 +335,8 @@ private slots:
     void cleanup()
     {
         // Every pool of the test is destroyed by now; none of its workers may remain.
-        const pid_t self = getpid();
-        if (!QTest::qWaitFor([self] { return childProcesses(self).isEmpty(); }, Patience)) {
-            QList<qint64> left;
-            for (pid_t p : descendantProcesses(self))
-                left.append(p);
-            killAll(left); // so that one failure does not cascade into the next tests
-            QFAIL(qPrintable(QStringLiteral("child processes left behind: %1")
-                                 .arg(QStringList(pidStrings(left)).join(QLatin1Char(' ')))));
-        }
+        const QString left = reapLeftoverChildren(Patience);
+        QVERIFY2(left.isEmpty(), qPrintable(left));
         QCOMPARE(leakedProcessWarnings(), 0);
         QTRY_COMPARE_WITH_TIMEOUT(newSharedMemory(), QStringList(), Patience);
     }

@@ -171,13 +171,8 @@ private slots:
 
     void cleanup()
     {
-        const pid_t self = getpid();
-        if (!QTest::qWaitFor([self] { return childProcesses(self).isEmpty(); }, Patience)) {
-            const QList<pid_t> left = descendantProcesses(self);
-            for (pid_t p : left)
-                ::kill(p, SIGKILL); // so that one failure does not cascade into the next
-            QFAIL(qPrintable(QStringLiteral("%1 child processes left behind").arg(left.size())));
-        }
+        const QString left = reapLeftoverChildren(Patience);
+        QVERIFY2(left.isEmpty(), qPrintable(left));
         QCOMPARE(leakedProcessWarnings(), 0);
         QStringList added = sharedMemoryEntries();
         added.removeIf([this](const QString &name) { return m_sharedMemoryBefore.contains(name); });
