@@ -2,6 +2,7 @@
 #include "poolengine.h"
 
 #include "protocol.h"
+#include "workerchannel.h"
 #include "workerlauncher.h"
 
 #include <QCoreApplication>
@@ -17,24 +18,10 @@
 
 namespace jobpool::detail {
 
-struct PoolEngine::BatchState
-{
-    std::shared_ptr<Batch> batch;
-    qsizetype chunkSize = 1;
-    qsizetype next = 0;     ///< first item not dispatched yet
-    qsizetype finished = 0; ///< items whose results were delivered
-    qsizetype inFlight = 0; ///< chunks in some worker's ring
-    bool failed = false;
-    bool completed = false;
-};
-
 struct PoolEngine::Worker
 {
     quint64 id = 0;
-    ipc::Segment segment;
-    ipc::ChannelView view;
-    ipc::RingWriter requests;
-    ipc::RingReader responses;
+    WorkerChannel channel;
     WorkerInfo::State state = WorkerInfo::State::Starting;
     qint64 pid = 0;
     bool ready = false;
@@ -46,7 +33,6 @@ struct PoolEngine::Worker
     QString dropReason;
     QString initError;
     std::deque<Chunk> inFlight;
-    std::deque<std::pair<QByteArray, qsizetype>> outbox; ///< messages not fully in the ring
     Clock::time_point startedAt;
     Clock::time_point chunkStartedAt;
     QDateTime startedWall;
@@ -62,12 +48,7 @@ QString selfExecutable()
     return QFile::symLinkTarget(QStringLiteral("/proc/self/exe"));
 }
 
-/// How many chunks a worker may hold at once: one running, the rest waiting in its ring
-/// so that it never idles between small tasks.
-constexpr std::size_t kPipelineDepth = 4;
-
-/// How many small chunks at most share one Run message, and up to what size.
-constexpr int kMaxRecordsPerMessage = 64;
+/// Up to what size small chunks share one Run message.
 constexpr qsizetype kPackLimit = 16 * 1024;
 
 } // namespace
@@ -219,6 +200,8 @@ void PoolEngine::run()
         progress |= dispatch();
         const Clock::time_point now = Clock::now();
         checkDeadlines(now);
+        if (m_queue.takeChanged())
+            m_dirty = true;
         if (m_dirty && now - m_lastPublish > std::chrono::milliseconds(50))
             publish();
         if (progress)
@@ -234,19 +217,15 @@ void PoolEngine::run()
 
 bool PoolEngine::anythingToRead() const
 {
-    for (const auto &[id, w] : m_workers) {
-        if (w->responses.hasData())
-            return true;
-        if (!w->outbox.empty() && w->requests.drained())
-            return true;
-    }
-    return false;
+    return std::any_of(m_workers.begin(), m_workers.end(),
+                       [](const auto &p) { return p.second->channel.wantsAttention(); });
 }
 
 bool PoolEngine::takeInbox()
 {
     std::vector<std::pair<std::shared_ptr<Batch>, int>> batches;
     std::vector<Event> events;
+    int target = 1;
     {
         std::lock_guard lock(m_mutex);
         if (m_stop)
@@ -255,43 +234,23 @@ bool PoolEngine::takeInbox()
         events.swap(m_inboxEvents);
         m_closedSeen = m_closed;
         m_terminatingSeen = m_terminating;
+        target = m_target;
     }
     for (auto &[batch, chunkSize] : batches) {
-        auto state = std::make_shared<BatchState>();
-        qsizetype size = chunkSize;
-        if (size <= 0) {
-            // Python's choice: about four chunks per worker.
-            const qsizetype parts = qsizetype(m_target) * 4;
-            size = std::max<qsizetype>(1, (batch->count + parts - 1) / parts);
-            if (m_options.taskTimeout.count() > 0)
-                size = 1; // a timeout is per task, so a task must travel alone
-        }
-        state->chunkSize = size;
-        state->batch = std::move(batch);
-        m_counts.queued += state->batch->count;
-        if (state->batch->count == 0) {
-            state->completed = true;
-            state->batch->complete();
-            continue;
-        }
-        m_pendingChunks += chunksLeft(*state);
-        m_batches.push_back(std::move(state));
+        m_queue.add(std::move(batch), chunkSize, target, m_options.taskTimeout.count() > 0);
         m_startFailures = 0; // new work: try starting workers again
     }
     for (const Event &e : events)
         handleEvent(e);
     if (m_terminatingSeen) {
-        failQueued(std::make_exception_ptr(PoolError(QStringLiteral("the pool was terminated"))));
+        m_queue.failAll(
+            std::make_exception_ptr(PoolError(QStringLiteral("the pool was terminated"))));
         for (auto &[id, w] : m_workers) {
             for (Chunk &c : w->inFlight)
-                failBatch(c.batch, std::make_exception_ptr(
-                                       PoolError(QStringLiteral("the pool was terminated"))));
+                m_queue.fail(c.batch, std::make_exception_ptr(
+                                          PoolError(QStringLiteral("the pool was terminated"))));
             w->inFlight.clear();
-            if (!w->killRequested) {
-                w->killRequested = true;
-                QMetaObject::invokeMethod(m_launcher,
-                                          [l = m_launcher, id = w->id] { l->kill(id); });
-            }
+            kill(*w);
         }
     }
     m_dirty = true;
@@ -307,7 +266,7 @@ void PoolEngine::handleEvent(const Event &e)
     switch (e.type) {
     case Event::Started:
         w.pid = e.pid;
-        w.segment.closeFd(); // the child has it now
+        w.channel.closeFd(); // the child has it now
         break;
     case Event::FailedToStart:
         workerGone(w, -1, 0, e.error);
@@ -341,27 +300,22 @@ void PoolEngine::workerGone(Worker &w, int exitCode, int signal, const QString &
                 QStringLiteral("exited with status %1 before it was ready").arg(exitCode);
     }
     if (!w.inFlight.empty()) {
-        ++m_counts.workersLost;
+        ++m_workersLost;
         // The first chunk was running; those behind it never started and go back as they are.
         Chunk running = std::move(w.inFlight.front());
         w.inFlight.pop_front();
-        for (auto c = w.inFlight.rbegin(); c != w.inFlight.rend(); ++c) {
-            c->batch->inFlight--;
-            m_retries.push_front(std::move(*c));
-            ++m_pendingChunks;
-        }
+        for (auto c = w.inFlight.rbegin(); c != w.inFlight.rend(); ++c)
+            m_queue.putBack(std::move(*c));
         running.batch->inFlight--;
         if (w.timedOut) {
-            failBatch(running.batch, std::make_exception_ptr(TaskTimeout(
-                                         qint64(m_options.taskTimeout.count()), running.id)));
+            m_queue.fail(running.batch, std::make_exception_ptr(TaskTimeout(
+                                            qint64(m_options.taskTimeout.count()), running.id)));
         } else if (running.attempts <= m_options.retries && !running.batch->failed) {
-            m_counts.retried += running.count;
-            m_retries.push_front(std::move(running));
-            ++m_pendingChunks;
+            m_queue.retry(std::move(running));
         } else {
-            failBatch(running.batch,
-                      std::make_exception_ptr(WorkerDied(w.pid, exitCode, signal, running.id,
-                                                         w.lost ? w.dropReason : why)));
+            m_queue.fail(running.batch,
+                         std::make_exception_ptr(WorkerDied(w.pid, exitCode, signal, running.id,
+                                                            w.lost ? w.dropReason : why)));
         }
     }
     m_workers.erase(w.id);
@@ -369,150 +323,23 @@ void PoolEngine::workerGone(Worker &w, int exitCode, int signal, const QString &
     if (m_startFailures >= 3 && std::none_of(m_workers.begin(), m_workers.end(), [](const auto &p) {
             return p.second->ready;
         })) {
-        failQueued(std::make_exception_ptr(
+        m_queue.failAll(std::make_exception_ptr(
             PoolError(QStringLiteral("cannot start worker processes (%1): %2")
                           .arg(m_program, m_lastStartError))));
     }
 }
 
-void PoolEngine::failQueued(std::exception_ptr error)
-{
-    for (const auto &b : m_batches)
-        failBatch(b, error);
-    m_batches.clear();
-    m_retries.clear();
-    m_pendingChunks = 0;
-}
-
-void PoolEngine::failBatch(const std::shared_ptr<BatchState> &b, std::exception_ptr error)
-{
-    if (b->failed || b->completed)
-        return;
-    b->failed = true;
-    m_pendingChunks -= chunksLeft(*b);
-    const qsizetype unfinished = b->batch->count - b->finished;
-    m_counts.failed += unfinished;
-    m_counts.queued -= b->batch->count - b->next;
-    b->batch->fail(std::move(error));
-}
-
-void PoolEngine::finishItems(const std::shared_ptr<BatchState> &b, qsizetype n)
-{
-    m_dirty = true;
-    b->finished += n;
-    m_counts.done += n;
-    if (!b->failed && !b->completed) {
-        b->batch->progress(b->finished);
-        if (b->finished == b->batch->count) {
-            b->completed = true;
-            b->batch->complete();
-        }
-    }
-}
-
-bool PoolEngine::nextChunk(Chunk &chunk)
-{
-    while (!m_retries.empty()) {
-        chunk = std::move(m_retries.front());
-        m_retries.pop_front();
-        --m_pendingChunks;
-        if (!chunk.batch->failed)
-            return true;
-    }
-    pruneBatches();
-    if (!m_batches.empty()) {
-        const std::shared_ptr<BatchState> &b = m_batches.front();
-        chunk.batch = b;
-        chunk.first = b->next;
-        chunk.count = std::min(b->chunkSize, b->batch->count - b->next);
-        chunk.id = m_nextChunkId++;
-        chunk.attempts = 0;
-        b->next += chunk.count;
-        --m_pendingChunks;
-        m_counts.queued -= chunk.count;
-        return true;
-    }
-    return false;
-}
-
-PoolEngine::TaskTiming &PoolEngine::timingOf(const QByteArray &task)
-{
-    // Calls of one task come in a row: check the last one before hashing the name.
-    if (!m_lastTiming || task != m_lastTimingTask) {
-        m_lastTiming = &m_timings[task];
-        m_lastTimingTask = task;
-    }
-    return *m_lastTiming;
-}
-
-qint64 PoolEngine::chunksLeft(const BatchState &b)
-{
-    return (b.batch->count - b.next + b.chunkSize - 1) / b.chunkSize;
-}
-
-const QByteArray *PoolEngine::nextTask()
-{
-    while (!m_retries.empty() && m_retries.front().batch->failed) {
-        m_retries.pop_front();
-        --m_pendingChunks;
-    }
-    if (!m_retries.empty())
-        return &m_retries.front().batch->batch->task;
-    pruneBatches();
-    return m_batches.empty() ? nullptr : &m_batches.front()->batch->task;
-}
-
-PoolEngine::Policy PoolEngine::dispatchPolicy()
-{
-    if (m_options.taskTimeout.count() > 0)
-        return {1, 1, 1}; // the timeout clock of a chunk starts when the previous one ends
-    const QByteArray *task = nextTask();
-    if (!task)
-        return {1, 1, 1};
-    const TaskTiming timing = timingOf(*task);
-    if (timing.samples >= 8 && timing.averageNs < 200'000.0) {
-        // Short tasks: several to a message and several messages in a worker's ring, so
-        // that it never waits for the parent between them.
-        // Tiny ones (a few microseconds) fill whole messages whatever the share: a worker
-        // is through 64 of them before the other would have noticed.
-        const int floor = timing.averageNs < 20'000.0 ? kMaxRecordsPerMessage : 8;
-        return {kPipelineDepth, kMaxRecordsPerMessage, floor};
-    }
-    // Long or not yet measured: one at a time, plus one waiting while there is more work
-    // than workers, so that a worker starts its next task without a round trip.
-    return {std::size_t(m_pendingChunks > qint64(m_workers.size()) ? 2 : 1), 1, 1};
-}
-
-void PoolEngine::pruneBatches()
-{
-    while (!m_batches.empty()) {
-        const std::shared_ptr<BatchState> &b = m_batches.front();
-        if (!b->failed && !b->completed && !b->batch->cancelled() && b->next < b->batch->count)
-            return;
-        if (!b->failed && !b->completed && b->batch->cancelled()) {
-            m_counts.queued -= b->batch->count - b->next;
-            m_pendingChunks -= chunksLeft(*b);
-            b->next = b->batch->count;
-            if (b->inFlight == 0) {
-                b->completed = true;
-                b->batch->complete();
-            }
-        }
-        m_batches.pop_front();
-        m_dirty = true;
-    }
-}
-
 bool PoolEngine::dispatch()
 {
-    pruneBatches();
+    m_queue.prune();
     spawnWorkers();
     retireSurplus();
     bool progress = false;
     // A second chunk waits in a worker's ring only while tasks are short: it hides the
     // round trip between them. Long tasks go one at a time, so none queues behind a long
     // one while another worker idles.
-    const Policy policy = dispatchPolicy();
+    const ChunkQueue::Policy policy =
+        m_queue.policy(m_options.taskTimeout.count() > 0, m_workers.size());
     const std::size_t depth = policy.depth;
     // Short tasks also travel several to a message, so a worker wakes once for many.
     const int readyWorkers = int(std::count_if(m_workers.begin(), m_workers.end(),
@@ -529,10 +356,10 @@ bool PoolEngine::dispatch()
         for (auto &[id, wp] : m_workers) {
             Worker &w = *wp;
             if (!w.ready || w.retiring || w.exitSent || w.killRequested
-                || std::size_t(w.messagesInFlight) != level || !w.outbox.empty())
+                || std::size_t(w.messagesInFlight) != level || !w.channel.outboxEmpty())
                 continue;
             // About a fair share, so that packing does not leave another worker idle.
-            const qint64 share = m_pendingChunks / std::max(1, 2 * readyWorkers);
+            const qint64 share = m_queue.pendingChunks() / std::max(1, 2 * readyWorkers);
             const int records = int(std::clamp<qint64>(share, policy.minRecords, policy.records));
             const int packed = sendChunks(w, records);
             if (packed < 0)
@@ -542,7 +369,7 @@ bool PoolEngine::dispatch()
     }
 dispatched:
     // Closed and nothing left: let the workers go.
-    if (m_closedSeen && m_batches.empty() && m_retries.empty()) {
+    if (m_closedSeen && m_queue.empty()) {
         for (auto &[id, w] : m_workers) {
             if (w->ready && w->inFlight.empty() && !w->exitSent)
                 sendExit(*w);
@@ -553,20 +380,17 @@ dispatched:
 
 int PoolEngine::sendChunks(Worker &w, int maxRecords)
 {
-    // Encode in place in the worker's bulk region when it is free, else here.
-    const bool bulk = w.view.header->requestBulkBusy.load(std::memory_order_acquire) == 0;
-    m_scratch.resize(0);
-    Encoder out = bulk ? Encoder(w.view.requestBulk, qsizetype(kBulkCapacity)) : Encoder(m_scratch);
+    Encoder out = w.channel.requestEncoder(m_scratch);
     int records = 0;
     bool exhausted = false;
     while (records < maxRecords && out.size() < kPackLimit) {
         if (m_options.maxTasksPerChild > 0 && w.chunksAssigned >= m_options.maxTasksPerChild)
             break;
-        const QByteArray *task = nextTask();
+        const QByteArray *task = m_queue.nextTask();
         if (records > 0 && task && *task != w.inFlight.back().batch->batch->task)
             break; // only chunks of one task share a message
         Chunk chunk;
-        if (!nextChunk(chunk)) {
+        if (!m_queue.next(chunk)) {
             exhausted = true;
             break;
         }
@@ -579,7 +403,7 @@ int PoolEngine::sendChunks(Worker &w, int maxRecords)
             chunk.batch->batch->encode(chunk.first, chunk.count, out);
         } catch (...) {
             out.truncate(recordAt);
-            failBatch(chunk.batch, std::current_exception());
+            m_queue.fail(chunk.batch, std::current_exception());
             continue;
         }
         header.bytes = std::uint64_t(out.size() - recordAt - qsizetype(sizeof header));
@@ -597,14 +421,7 @@ int PoolEngine::sendChunks(Worker &w, int maxRecords)
     std::memcpy(out.at(offsetof(RunHeader, records)), &count, sizeof count);
     ++w.messagesInFlight;
     w.state = WorkerInfo::State::Busy;
-    if (bulk && out.size() > kInlineLimit) {
-        w.view.header->requestBulkBusy.store(1, std::memory_order_release);
-        const BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
-                                std::uint64_t(out.size())};
-        send(w, QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
-    } else {
-        send(w, QByteArrayView(out.data(), out.size()));
-    }
+    w.channel.sendEncoded(out);
     if (m_options.maxTasksPerChild > 0 && w.chunksAssigned >= m_options.maxTasksPerChild) {
         w.retiring = true;
         sendExit(w);
@@ -612,88 +429,53 @@ int PoolEngine::sendChunks(Worker &w, int maxRecords)
     return exhausted ? -1 : records;
 }
 
-void PoolEngine::send(Worker &w, QByteArrayView message)
-{
-    qsizetype offset = 0;
-    if (w.outbox.empty()) {
-        offset = w.requests.write(message, 0);
-        w.view.header->workerBell.ring();
-        if (offset == message.size())
-            return;
-    }
-    w.outbox.emplace_back(message.toByteArray(), offset);
-}
-
 void PoolEngine::sendExit(Worker &w)
 {
     w.exitSent = true;
     w.state = WorkerInfo::State::Stopping;
     const std::uint32_t kind = std::uint32_t(ipc::MessageKind::Exit);
-    send(w, QByteArrayView(reinterpret_cast<const char *>(&kind), sizeof kind));
+    w.channel.send(QByteArrayView(reinterpret_cast<const char *>(&kind), sizeof kind));
     m_dirty = true;
 }
 
 bool PoolEngine::pumpOut(Worker &w)
 {
-    bool progress = false;
+    if (w.lost)
+        return false;
     try {
-        while (!w.outbox.empty()) {
-            auto &[message, offset] = w.outbox.front();
-            const qsizetype before = offset;
-            offset = w.requests.write(message, offset);
-            if (offset != before) {
-                progress = true;
-                w.view.header->workerBell.ring();
-            }
-            if (offset < message.size())
-                break;
-            w.outbox.pop_front();
-        }
-    } catch (const ProtocolError &e) {
-        w.lost = true;
-        w.dropReason = QStringLiteral("protocol error: %1").arg(QString::fromUtf8(e.what()));
-        w.outbox.clear();
-        if (!w.killRequested) {
-            w.killRequested = true;
-            QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w.id] { l->kill(id); });
-        }
+        return w.channel.flush();
+    } catch (const Error &e) {
+        drop(w, e);
+        return false;
     }
-    return progress;
 }
 
 bool PoolEngine::pumpIn(Worker &w)
 {
     if (w.lost)
         return false;
-    bool progress = false;
     try {
-        QByteArrayView message;
-        while (w.responses.next(message)) {
-            if (kindOf(message) == ipc::MessageKind::Bulk) {
-                const QByteArrayView bulk =
-                    resolveBulk(message, w.view.responseBulk, kBulkCapacity);
-                handleMessage(w, bulk);
-                releaseBulk(w.view.header->responseBulkBusy, w.view.responseBulk, bulk.size());
-            } else {
-                handleMessage(w, message);
-            }
-            w.responses.release();
-            progress = true;
-        }
+        return w.channel.receive([this, &w](QByteArrayView message) { handleMessage(w, message); });
     } catch (const Error &e) {
-        qWarning("jobpool: dropping worker %lld: %s", w.pid, e.what());
-        w.lost = true;
-        w.dropReason = QStringLiteral("protocol error: %1").arg(QString::fromUtf8(e.what()));
-        if (!w.killRequested) {
-            w.killRequested = true;
-            QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w.id] { l->kill(id); });
-        }
+        drop(w, e);
+        return false;
     }
-    if (w.responses.takeReleased()) {
-        w.view.header->workerBell.ring(); // it may be waiting for room to write
-        progress = true;
-    }
-    return progress;
+}
+
+void PoolEngine::drop(Worker &w, const Error &e)
+{
+    qWarning("jobpool: dropping worker %lld: %s", w.pid, e.what());
+    w.lost = true;
+    w.dropReason = QStringLiteral("protocol error: %1").arg(QString::fromUtf8(e.what()));
+    kill(w);
+}
+
+void PoolEngine::kill(Worker &w)
+{
+    if (w.killRequested)
+        return;
+    w.killRequested = true;
+    QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w.id] { l->kill(id); });
 }
 
 void PoolEngine::handleMessage(Worker &w, QByteArrayView message)
@@ -752,9 +534,7 @@ void PoolEngine::handleResult(Worker &w, Decoder &message)
     w.inFlight.pop_front();
     const Clock::time_point now = Clock::now();
     const double took = double(std::chrono::nanoseconds(now - w.chunkStartedAt).count());
-    TaskTiming &timing = timingOf(chunk.batch->batch->task);
-    timing.averageNs += (took - timing.averageNs) / 8; // a moving average of recent chunks
-    ++timing.samples;
+    m_queue.recordTime(chunk.batch->batch->task, took);
     w.chunkStartedAt = now;
     m_dirty = true;
     chunk.batch->inFlight--;
@@ -763,26 +543,22 @@ void PoolEngine::handleResult(Worker &w, Decoder &message)
         try {
             chunk.batch->batch->deliver(chunk.first, header.completed, in);
         } catch (const ProtocolError &) {
-            failBatch(chunk.batch, std::current_exception());
+            m_queue.fail(chunk.batch, std::current_exception());
             throw;
         } catch (...) {
-            failBatch(chunk.batch, std::current_exception());
+            m_queue.fail(chunk.batch, std::current_exception());
             return;
         }
         if (header.failed) {
             const QString type = in.read<QString>();
             const QString what = in.read<QString>();
-            m_counts.done += header.completed;
-            failBatch(chunk.batch, std::make_exception_ptr(RemoteError(type, what, chunk.id)));
+            m_queue.countDone(header.completed);
+            m_queue.fail(chunk.batch, std::make_exception_ptr(RemoteError(type, what, chunk.id)));
         } else {
-            finishItems(chunk.batch, header.completed);
+            m_queue.finish(chunk.batch, header.completed);
         }
     }
-    if (chunk.batch->batch->cancelled() && chunk.batch->inFlight == 0 && !chunk.batch->completed
-        && !chunk.batch->failed) {
-        chunk.batch->completed = true;
-        chunk.batch->batch->complete();
-    }
+    m_queue.completeIfCancelled(chunk.batch);
 }
 
 int PoolEngine::liveWorkers() const
@@ -794,7 +570,7 @@ int PoolEngine::liveWorkers() const
 
 void PoolEngine::spawnWorkers()
 {
-    if (m_closedSeen && m_batches.empty() && m_retries.empty())
+    if (m_closedSeen && m_queue.empty())
         return;
     if (m_terminatingSeen || m_startFailures >= 3)
         return;
@@ -804,37 +580,30 @@ void PoolEngine::spawnWorkers()
         target = m_target;
     }
     while (liveWorkers() < target) {
-        auto w = std::make_unique<Worker>();
-        w->id = m_nextWorkerId++;
+        std::unique_ptr<Worker> w;
         try {
-            w->segment = ipc::Segment::create(
-                "jobpool-worker", ipc::ChannelView::segmentSize(kRingCapacity, kBulkCapacity));
+            w = std::make_unique<Worker>();
         } catch (const Error &e) {
             m_startFailures = 3;
             m_lastStartError = QString::fromUtf8(e.what());
-            failQueued(std::make_exception_ptr(e));
+            m_queue.failAll(std::make_exception_ptr(e));
             return;
         }
-        w->view = ipc::ChannelView::initialise(w->segment, kRingCapacity, kBulkCapacity);
-        w->requests =
-            ipc::RingWriter(&w->view.header->requests, w->view.requestData, kRingCapacity);
-        w->responses = ipc::RingReader(&w->view.header->responses, w->view.responseData,
-                                       kRingCapacity, kMaxMessageSize);
+        w->id = m_nextWorkerId++;
         w->startedAt = Clock::now();
         w->startedWall = QDateTime::currentDateTime();
         if (!m_options.initializerTask.isEmpty()) {
-            w->view.header->hasInitializer = 1;
             QByteArray message;
             Encoder out(message);
             out.write(std::uint32_t(ipc::MessageKind::Initialize));
             out.write(m_options.initializerTask);
             out.writeRaw(m_options.initializerArguments.constData(),
                          m_options.initializerArguments.size());
-            send(*w, message);
+            w->channel.sendInitializer(message);
         }
-        ++m_counts.workersStarted;
+        ++m_workersStarted;
         const quint64 id = w->id;
-        const int channelFd = w->segment.fd();
+        const int channelFd = w->channel.fd();
         const int bellFd = m_bellSegment.fd();
         m_workers.emplace(id, std::move(w));
         QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id, channelFd, bellFd] {
@@ -871,11 +640,8 @@ void PoolEngine::retireSurplus()
             w->retiring = true;
             if (w->inFlight.empty() && w->ready)
                 sendExit(*w);
-            else if (!w->ready) {
-                w->killRequested = true;
-                QMetaObject::invokeMethod(m_launcher,
-                                          [l = m_launcher, id = w->id] { l->kill(id); });
-            }
+            else if (!w->ready)
+                kill(*w);
             --surplus;
         }
     }
@@ -886,20 +652,18 @@ void PoolEngine::checkDeadlines(Clock::time_point now)
     for (auto &[id, w] : m_workers) {
         if (w->killRequested)
             continue;
-        bool kill = false;
+        bool overdue = false;
         if (!w->ready && now - w->startedAt > m_options.startTimeout) {
             w->initError =
                 QStringLiteral("not ready within %1 ms").arg(m_options.startTimeout.count());
-            kill = true;
+            overdue = true;
         } else if (m_options.taskTimeout.count() > 0 && !w->inFlight.empty()
                    && now - w->chunkStartedAt > m_options.taskTimeout) {
             w->timedOut = true;
-            kill = true;
+            overdue = true;
         }
-        if (kill) {
-            w->killRequested = true;
-            QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w->id] { l->kill(id); });
-        }
+        if (overdue)
+            kill(*w);
     }
 }
 
@@ -931,18 +695,20 @@ void PoolEngine::publish()
         info.currentTask = w->inFlight.empty() ? 0 : w->inFlight.front().id;
         info.tasksDone = w->tasksDone;
         info.startedAt = w->startedWall;
-        info.childPid = w->view.header->childPid.load(std::memory_order_relaxed);
+        info.childPid = w->channel.childPid();
         snapshot.append(info);
         for (const Chunk &c : w->inFlight)
             running += c.count;
     }
-    bool workPending = !m_batches.empty() || !m_retries.empty();
+    bool workPending = !m_queue.empty();
     for (const auto &[id, w] : m_workers)
         workPending |= !w->inFlight.empty();
     {
         std::lock_guard lock(m_mutex);
         m_snapshot = std::move(snapshot);
-        m_stats = m_counts;
+        m_stats = m_queue.counts();
+        m_stats.workersStarted = m_workersStarted;
+        m_stats.workersLost = m_workersLost;
         m_stats.running = running;
         m_liveWorkers = int(m_workers.size());
         m_workPending = workPending || !m_inboxBatches.empty();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "../ipc/channel.h"
+#include "chunkqueue.h"
 
 #include <jobpool/batch.h>
 #include <jobpool/pool.h>
@@ -17,7 +18,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace jobpool::detail {
@@ -45,15 +45,8 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
-    struct BatchState;
-    struct Chunk
-    {
-        std::shared_ptr<BatchState> batch;
-        qsizetype first = 0;
-        qsizetype count = 0;
-        quint64 id = 0;
-        int attempts = 0;
-    };
+    using BatchState = ChunkQueue::BatchState;
+    using Chunk = ChunkQueue::Chunk;
     struct Worker;
     struct Event
     {
@@ -70,39 +63,19 @@ private:
     bool takeInbox();
     bool pumpIn(Worker &w);
     bool pumpOut(Worker &w);
+    void drop(Worker &w, const Error &e);
+    void kill(Worker &w);
     bool dispatch();
     void handleMessage(Worker &w, QByteArrayView message);
     void handleEvent(const Event &e);
     void workerGone(Worker &w, int exitCode, int signal, const QString &why);
     void spawnWorkers();
     void retireSurplus();
-    bool nextChunk(Chunk &chunk);
-    void pruneBatches();
-    static qint64 chunksLeft(const BatchState &b);
-    /// The task of the chunk nextChunk() would return, or nullptr.
-    const QByteArray *nextTask();
-    struct TaskTiming
-    {
-        double averageNs = 0; ///< how long a chunk of the task took in a worker, lately
-        qint64 samples = 0;
-    };
-    struct Policy
-    {
-        std::size_t depth; ///< Run messages a worker may hold
-        int records;       ///< chunks one message may carry
-        int minRecords;    ///< ... and carries even when the fair share is smaller
-    };
-    Policy dispatchPolicy();
-    TaskTiming &timingOf(const QByteArray &task);
     /// Packs up to \a maxRecords chunks into one Run message for \a w; returns how many,
     /// or -1 once no chunk is left to dispatch.
     int sendChunks(Worker &w, int maxRecords);
-    void send(Worker &w, QByteArrayView message);
     void handleResult(Worker &w, Decoder &message);
     void sendExit(Worker &w);
-    void finishItems(const std::shared_ptr<BatchState> &b, qsizetype n);
-    void failBatch(const std::shared_ptr<BatchState> &b, std::exception_ptr error);
-    void failQueued(std::exception_ptr error);
     void checkDeadlines(Clock::time_point now);
     std::chrono::nanoseconds nextDeadline(Clock::time_point now) const;
     bool anythingToRead() const;
@@ -141,22 +114,17 @@ private:
     // Dispatcher thread only.
     std::thread m_dispatcher;
     std::map<quint64, std::unique_ptr<Worker>> m_workers;
-    std::deque<std::shared_ptr<BatchState>> m_batches;
-    std::deque<Chunk> m_retries;
     quint64 m_nextWorkerId = 1;
-    quint64 m_nextChunkId = 1;
     int m_startFailures = 0;
     QString m_lastStartError;
     bool m_closedSeen = false;
     bool m_terminatingSeen = false;
     QByteArray m_scratch;
-    PoolStats m_counts;
     Clock::time_point m_lastPublish;
     bool m_dirty = true;
-    std::unordered_map<QByteArray, TaskTiming> m_timings; ///< node-based: references stay valid
-    QByteArray m_lastTimingTask;
-    TaskTiming *m_lastTiming = nullptr;
-    qint64 m_pendingChunks = 0; ///< chunks waiting to be dispatched, retries included
+    ChunkQueue m_queue;
+    qint64 m_workersStarted = 0;
+    qint64 m_workersLost = 0;
 };
 
 } // namespace jobpool::detail
