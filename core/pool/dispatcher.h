@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "../ipc/channel.h"
+#include "chunkqueue.h"
+#include "mailbox.h"
+#include "workerchannel.h"
+
+#include <jobpool/pool.h>
+
+#include <QDateTime>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace jobpool::detail {
+
+class WorkerLauncher;
+
+/// The pool's dispatcher thread: a tight loop that moves chunks of work into the workers'
+/// rings and results out of them, follows each worker through its life (starting, ready,
+/// busy, retiring, gone) and sleeps on the pool's futex doorbell when there is nothing to
+/// do. Everything here belongs to that one thread; other threads reach it only through
+/// the Mailbox.
+class Dispatcher
+{
+public:
+    Dispatcher(const PoolOptions &options, QString program, Mailbox &mailbox,
+               ipc::Segment &bellSegment, WorkerLauncher *launcher, std::function<void()> changed);
+    ~Dispatcher();
+    Dispatcher(const Dispatcher &) = delete;
+    Dispatcher &operator=(const Dispatcher &) = delete;
+
+    /// The loop; returns once the mailbox says stop.
+    void run();
+
+private:
+    using Clock = std::chrono::steady_clock;
+    using BatchState = ChunkQueue::BatchState;
+    using Chunk = ChunkQueue::Chunk;
+    using Event = WorkerEvent;
+    struct Worker;
+
+    bool takeInbox();
+    bool pumpIn(Worker &w);
+    bool pumpOut(Worker &w);
+    void drop(Worker &w, const Error &e);
+    void kill(Worker &w);
+    bool dispatch();
+    void handleMessage(Worker &w, QByteArrayView message);
+    void handleEvent(const Event &e);
+    void workerGone(Worker &w, int exitCode, int signal, const QString &why);
+    void spawnWorkers();
+    void retireSurplus();
+    /// Packs up to \a maxRecords chunks into one Run message for \a w; returns how many,
+    /// or -1 once no chunk is left to dispatch.
+    int sendChunks(Worker &w, int maxRecords);
+    void handleResult(Worker &w, Decoder &message);
+    void sendExit(Worker &w);
+    void checkDeadlines(Clock::time_point now);
+    std::chrono::nanoseconds nextDeadline(Clock::time_point now) const;
+    bool anythingToRead() const;
+    int liveWorkers() const;
+    void publish();
+
+    const PoolOptions &m_options;
+    const QString m_program;
+    Mailbox &m_mailbox;
+    ipc::Segment &m_bellSegment;
+    ipc::PoolBellHeader *m_bell;
+    WorkerLauncher *m_launcher;
+    std::function<void()> m_changed;
+    std::atomic<bool> m_changeNotifyPending{false};
+
+    std::map<quint64, std::unique_ptr<Worker>> m_workers;
+    ChunkQueue m_queue;
+    quint64 m_nextWorkerId = 1;
+    int m_startFailures = 0;
+    QString m_lastStartError;
+    bool m_closedSeen = false;
+    bool m_terminatingSeen = false;
+    QByteArray m_scratch;
+    Clock::time_point m_lastPublish;
+    bool m_dirty = true;
+    qint64 m_workersStarted = 0;
+    qint64 m_workersLost = 0;
+};
+
+/// A worker process as the dispatcher follows it.
+struct Dispatcher::Worker
+{
+    quint64 id = 0;
+    WorkerChannel channel;
+    WorkerInfo::State state = WorkerInfo::State::Starting;
+    qint64 pid = 0;
+    bool ready = false;
+    bool retiring = false; ///< takes no new work; leaves once idle
+    bool exitSent = false;
+    bool killRequested = false;
+    bool timedOut = false;
+    bool lost = false; ///< dropped after a protocol error
+    QString dropReason;
+    QString initError;
+    std::deque<Chunk> inFlight;
+    Clock::time_point startedAt;
+    Clock::time_point chunkStartedAt;
+    QDateTime startedWall;
+    qint64 tasksDone = 0;
+    qint64 chunksAssigned = 0;
+    int messagesInFlight = 0; ///< Run messages not answered yet
+};
+
+} // namespace jobpool::detail
