@@ -64,7 +64,7 @@ public:
     std::span<T> span() const { return {data(), std::size_t(size())}; }
     QList<T> toList() const { return QList<T>(data(), data() + size()); }
     /// The array's own lock (recursive, robust).
-    RLock lock() const { return RLock(m_block); }
+    RLock &lock() const { return m_lock; }
 
     const std::shared_ptr<detail::SharedBlock> &block() const { return m_block; }
 
@@ -75,6 +75,7 @@ private:
                                           + detail::payloadOffset());
     }
     std::shared_ptr<detail::SharedBlock> m_block;
+    mutable RLock m_lock{m_block}; ///< a handle to the lock at the start of the block
 };
 
 } // namespace jobpool

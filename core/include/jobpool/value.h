@@ -52,8 +52,7 @@ public:
         if constexpr (kLockFree) {
             return std::atomic_ref<T>(*slot()).load();
         } else {
-            RLock guard = lock();
-            std::lock_guard locked(guard);
+            std::lock_guard locked(m_lock);
             return *slot();
         }
     }
@@ -62,13 +61,12 @@ public:
         if constexpr (kLockFree) {
             std::atomic_ref<T>(*slot()).store(value);
         } else {
-            RLock guard = lock();
-            std::lock_guard locked(guard);
+            std::lock_guard locked(m_lock);
             *slot() = value;
         }
     }
     /// The value's own lock (recursive, robust), for read-modify-write sequences.
-    RLock lock() const { return RLock(m_block); }
+    RLock &lock() const { return m_lock; }
 
     const std::shared_ptr<detail::SharedBlock> &block() const { return m_block; }
 
@@ -80,6 +78,7 @@ private:
                                      + detail::payloadOffset());
     }
     std::shared_ptr<detail::SharedBlock> m_block;
+    mutable RLock m_lock{m_block}; ///< a handle to the lock at the start of the block
 };
 
 } // namespace jobpool

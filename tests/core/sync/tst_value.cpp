@@ -27,8 +27,7 @@ JOBPOOL_TASK(addTen)
 
 void movePoint(Value<Point> p)
 {
-    RLock lock = p.lock();
-    std::lock_guard guard(lock);
+    std::lock_guard guard(p.lock());
     Point q = p.load();
     q.x += 1;
     q.z = -q.z;
