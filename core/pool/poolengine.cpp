@@ -4,9 +4,11 @@
 #include "dispatcher.h"
 #include "workerlauncher.h"
 
+#include <QCoreApplication>
 #include <QFile>
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
 #include <unistd.h>
@@ -14,6 +16,22 @@
 namespace jobpool::detail {
 
 namespace {
+
+/// Qt delivers events across threads only once a QCoreApplication exists, and a program
+/// that uses JobPool as Python uses multiprocessing need not have made one: then JobPool
+/// makes one for itself, which lives as long as the program (it is never exec()ed).
+void ensureApplication()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (QCoreApplication::instance())
+            return;
+        static int argc = 1;
+        static char name[] = "jobpool";
+        static char *argv[] = {name, nullptr};
+        new QCoreApplication(argc, argv);
+    });
+}
 
 QString selfExecutable()
 {
@@ -25,6 +43,7 @@ QString selfExecutable()
 PoolEngine::PoolEngine(PoolOptions options, Pool *q)
     : m_options(std::move(options))
 {
+    ensureApplication();
     const QString program =
         m_options.workerProgram.isEmpty() ? selfExecutable() : m_options.workerProgram;
     m_mailbox.target = m_options.workers > 0
@@ -45,7 +64,7 @@ PoolEngine::PoolEngine(PoolOptions options, Pool *q)
     };
     m_launcher = new WorkerLauncher(program, std::move(callbacks));
     m_launcher->moveToThread(&m_controlThread);
-    QObject::connect(&m_controlThread, &QThread::finished, m_launcher, &QObject::deleteLater);
+    m_controlThread.own(m_launcher);
     m_controlThread.setObjectName(QStringLiteral("jobpool control"));
     m_controlThread.start();
 
@@ -65,8 +84,7 @@ PoolEngine::~PoolEngine()
     m_dispatcherThread.join();
     // The control thread may still run a timer of the dispatcher's (the throttled
     // changed() signal): stop it before the dispatcher goes.
-    m_controlThread.quit();
-    m_controlThread.wait();
+    m_controlThread.stop();
     m_dispatcher.reset();
 }
 

@@ -2,12 +2,11 @@
 #pragma once
 
 #include "../ipc/segment.h"
+#include "controlthread.h"
 #include "mailbox.h"
 
 #include <jobpool/batch.h>
 #include <jobpool/pool.h>
-
-#include <QThread>
 
 #include <memory>
 #include <thread>
@@ -44,7 +43,7 @@ private:
     PoolOptions m_options;
     ipc::Segment m_bellSegment;
     mutable Mailbox m_mailbox;
-    QThread m_controlThread;
+    ControlThread m_controlThread;
     WorkerLauncher *m_launcher = nullptr;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::thread m_dispatcherThread;

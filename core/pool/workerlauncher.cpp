@@ -52,7 +52,7 @@ void WorkerLauncher::start(quint64 id, int channelFd, int bellFd)
     connect(process, &QProcess::finished, this,
             [this, id, process](int exitCode, QProcess::ExitStatus status) {
                 m_processes.remove(id);
-                process->deleteLater();
+                deleteSoon(process);
                 // On a crash QProcess reports the signal number as the exit code.
                 if (status == QProcess::CrashExit)
                     m_callbacks.finished(id, 0, exitCode);
@@ -63,11 +63,19 @@ void WorkerLauncher::start(quint64 id, int channelFd, int bellFd)
         if (e != QProcess::FailedToStart)
             return;
         m_processes.remove(id);
-        process->deleteLater();
+        deleteSoon(process);
         m_callbacks.failedToStart(id, process->errorString());
     });
     m_processes.insert(id, process);
     process->start();
+}
+
+void WorkerLauncher::deleteSoon(QProcess *process)
+{
+    // Not deleteLater(): deferred deletion waits for a QEventLoop, and the control thread
+    // runs none (see ControlThread). Not now either: we are inside its signal.
+    QMetaObject::invokeMethod(
+        this, [process] { delete process; }, Qt::QueuedConnection);
 }
 
 void WorkerLauncher::kill(quint64 id)

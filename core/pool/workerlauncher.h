@@ -37,6 +37,8 @@ public:
     int running() const { return int(m_processes.size()); }
 
 private:
+    void deleteSoon(QProcess *process);
+
     QString m_program;
     Callbacks m_callbacks;
     QHash<quint64, QProcess *> m_processes;

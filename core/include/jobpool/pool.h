@@ -92,6 +92,10 @@ struct PoolStats
 /// QFuture<int> one = pool.applyAsync(square, 7);                    // one.result() == 49
 /// \endcode
 ///
+/// A program with a QApplication or QCoreApplication should create it before its first
+/// Pool; one without any gets a QCoreApplication made for it (Qt needs one to deliver
+/// events between the pool's threads), so it must not create one afterwards.
+///
 /// Tasks are free functions registered with JOBPOOL_TASK. Arguments and results travel
 /// through shared memory (see codec.h for the types that can). A task that throws, a
 /// worker that dies and a task that times out fail only that call, with RemoteError,
