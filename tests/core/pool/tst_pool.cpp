@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 using namespace std::chrono_literals;
+using jobpool::Lock;
 using jobpool::MapOptions;
 using jobpool::Pool;
 using jobpool::PoolOptions;
@@ -114,7 +115,10 @@ JOBPOOL_TASK(doNothing)
 
 int slowSquare(int n)
 {
-    usleep(20 * 1000);
+    // About 20 ms of work (computing, not sleeping: it stands for a slow task).
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+    while (std::chrono::steady_clock::now() < end) {
+    }
     return n * n;
 }
 JOBPOOL_TASK(slowSquare)
@@ -219,18 +223,16 @@ qint64 workerPid(int)
 }
 JOBPOOL_TASK(workerPid)
 
-/// Blocks until \a path exists: a task the test releases by creating the file. Gives up
-/// after a minute so that a failed test cannot leave it running for ever.
-int waitForFile(QString path)
+/// Blocks until the test lets go of \a gate, a lock it holds. Gives up after a minute so
+/// that a failed test cannot leave it running for ever.
+int waitForGate(Lock gate)
 {
-    for (int i = 0; i < 6000; ++i) {
-        if (QFile::exists(path))
-            return 1;
-        usleep(10 * 1000);
-    }
-    return 0;
+    if (!gate.acquire(std::chrono::minutes(1)))
+        return 0;
+    gate.release();
+    return 1;
 }
-JOBPOOL_TASK(waitForFile)
+JOBPOOL_TASK(waitForGate)
 
 // ---- Helpers for the test process. ----
 
@@ -301,10 +303,10 @@ int runOrphanParent(int &argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     Pool pool({.workers = 2});
-    const QString never = QDir::temp().filePath(
-        QStringLiteral("jobpool-tst_pool-never-%1").arg(QCoreApplication::applicationPid()));
+    Lock never; // held until the test kills this process
+    never.acquire();
     QFuture<int> blocked =
-        pool.mapAsync(waitForFile, QStringList{never, never}, MapOptions{.chunkSize = 1});
+        pool.mapAsync(waitForGate, QList<Lock>(2, never), MapOptions{.chunkSize = 1});
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, &app, [&] {
         const QList<WorkerInfo> workers = pool.workers();
@@ -723,12 +725,10 @@ private slots:
 
     void terminateFailsPendingCalls()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString never = dir.filePath(QStringLiteral("never"));
+        Lock never;
+        QVERIFY(never.acquire());
         Pool pool({.workers = 2});
-        QFuture<int> running =
-            pool.mapAsync(waitForFile, QStringList{never, never}, {.chunkSize = 1});
+        QFuture<int> running = pool.mapAsync(waitForGate, QList<Lock>(2, never), {.chunkSize = 1});
         QFuture<int> queued = pool.applyAsync(square, 3);
         QTRY_VERIFY_WITH_TIMEOUT(allBusy(pool.workers(), 2), Patience);
         const QList<qint64> pids = pidsOf(pool.workers());
@@ -810,18 +810,14 @@ private slots:
 
     void shrinkWaitsForRunningTasks()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString release = dir.filePath(QStringLiteral("release"));
+        Lock gate;
+        QVERIFY(gate.acquire());
         Pool pool({.workers = 3});
-        QFuture<int> blocked =
-            pool.mapAsync(waitForFile, QStringList(3, release), {.chunkSize = 1});
+        QFuture<int> blocked = pool.mapAsync(waitForGate, QList<Lock>(3, gate), {.chunkSize = 1});
         QTRY_VERIFY_WITH_TIMEOUT(allBusy(pool.workers(), 3), Patience);
         pool.setWorkerCount(1);
         QCOMPARE(pool.workerCount(), 1);
-        QFile file(release);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.close();
+        gate.release();
         QTRY_VERIFY_WITH_TIMEOUT(blocked.isFinished(), Patience);
         QCOMPARE(blocked.results(), QList<int>(3, 1)); // none was killed to shrink
         QTRY_COMPARE_WITH_TIMEOUT(pool.workers().size(), 1, Patience);
@@ -829,11 +825,10 @@ private slots:
 
     void workersShowBusyTask()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString release = dir.filePath(QStringLiteral("release"));
+        Lock gate;
+        QVERIFY(gate.acquire());
         Pool pool({.workers = 1});
-        QFuture<int> future = pool.applyAsync(waitForFile, release);
+        QFuture<int> future = pool.applyAsync(waitForGate, gate);
         QTRY_VERIFY_WITH_TIMEOUT(allBusy(pool.workers(), 1), Patience);
         const WorkerInfo busy = pool.workers().first();
         QVERIFY(busy.pid > 0);
@@ -845,9 +840,7 @@ private slots:
         QVERIFY(busy.startedAt <= QDateTime::currentDateTime());
         QTRY_COMPARE_WITH_TIMEOUT(pool.stats().running, qint64(1), Patience);
 
-        QFile file(release);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.close();
+        gate.release();
         QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), Patience);
         QCOMPARE(future.result(), 1);
         QTRY_VERIFY_WITH_TIMEOUT(pool.workers().size() == 1

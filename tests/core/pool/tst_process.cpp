@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 using namespace std::chrono_literals;
+using jobpool::Lock;
 using jobpool::Process;
 using namespace jobpool::test;
 
@@ -95,14 +96,13 @@ void blockForever()
 }
 JOBPOOL_TASK(blockForever)
 
-/// Waits (at most a minute, so a failed test leaves nothing running) for \a go to exist,
-/// then writes its own pid into \a out.
-void waitThenWrite(QString go, QString out)
+/// Waits (at most a minute, so a failed test leaves nothing running) until the test lets
+/// go of \a gate, then writes its own pid into \a out.
+void waitThenWrite(Lock gate, QString out)
 {
-    for (int i = 0; i < 6000 && !QFile::exists(go); ++i)
-        usleep(10 * 1000);
-    if (!QFile::exists(go))
+    if (!gate.acquire(std::chrono::minutes(1)))
         throw std::runtime_error("never told to go");
+    gate.release();
     writeFile(out, QByteArray::number(qint64(getpid())));
 }
 JOBPOOL_TASK(waitThenWrite)
@@ -262,7 +262,8 @@ private slots:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString go = dir.filePath(QStringLiteral("go"));
+        Lock go;
+        QVERIFY(go.acquire());
         const QString out = dir.filePath(QStringLiteral("out"));
         Process p(waitThenWrite, go, out);
         QVERIFY(!p.isAlive());
@@ -270,7 +271,7 @@ private slots:
         const qint64 pid = p.pid();
         QVERIFY(p.isAlive());
         QVERIFY(!p.exitCode());
-        QVERIFY(writeFile(go, "go"));
+        go.release();
         QTRY_VERIFY_WITH_TIMEOUT(!p.isAlive(), Patience);
         QVERIFY(p.exitCode().has_value());
         QCOMPARE(*p.exitCode(), 0);
@@ -342,7 +343,8 @@ private slots:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString go = dir.filePath(QStringLiteral("go"));
+        Lock go;
+        QVERIFY(go.acquire());
         const int count = 4;
         std::vector<std::unique_ptr<Process>> processes;
         for (int i = 0; i < count; ++i) {
@@ -350,7 +352,7 @@ private slots:
                 waitThenWrite, go, dir.filePath(QStringLiteral("out%1").arg(i))));
             processes.back()->start();
         }
-        // All of them are running at once: none can finish before the file appears.
+        // All of them are running at once: none can finish before the gate opens.
         QList<qint64> pids;
         const QList<pid_t> children = childProcesses(getpid());
         for (const auto &p : processes) {
@@ -360,7 +362,7 @@ private slots:
         }
         QCOMPARE(QSet<qint64>(pids.begin(), pids.end()).size(), count);
 
-        QVERIFY(writeFile(go, "go"));
+        go.release();
         for (int i = 0; i < count; ++i) {
             QVERIFY(processes[i]->join(std::chrono::milliseconds(Patience)));
             QCOMPARE(*processes[i]->exitCode(), 0);
