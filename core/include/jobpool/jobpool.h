@@ -3,11 +3,12 @@
 
 /// \file
 /// Everything of JobPool::Core a program needs: init(), JOBPOOL_TASK, Pool, Process,
-/// and the shared Value, Array, Lock and RLock.
+/// and the shared Value, Array, Lock, RLock and Event.
 
 #include <jobpool/array.h>
 #include <jobpool/codec.h>
 #include <jobpool/errors.h>
+#include <jobpool/event.h>
 #include <jobpool/lock.h>
 #include <jobpool/pool.h>
 #include <jobpool/process.h>
