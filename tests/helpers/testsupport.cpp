@@ -97,6 +97,18 @@ QString reapLeftoverChildren(int timeoutMs)
     return QStringLiteral("child processes left behind: %1").arg(pids.join(QLatin1Char(' ')));
 }
 
+QString leftovers(int timeoutMs)
+{
+    QStringList problems;
+    const QString children = reapLeftoverChildren(timeoutMs);
+    if (!children.isEmpty())
+        problems.append(children);
+    if (const int leaked = leakedProcessWarnings())
+        problems.append(
+            QStringLiteral("%1 QProcess objects destroyed while their process ran").arg(leaked));
+    return problems.join(QStringLiteral("; "));
+}
+
 QStringList sharedMemoryEntries()
 {
     QStringList mine;

@@ -27,6 +27,12 @@ bool processAlive(pid_t pid);
 /// `const QString left = test::reapLeftoverChildren(Patience); QVERIFY2(left.isEmpty(), …)`.
 QString reapLeftoverChildren(int timeoutMs);
 
+/// What a test left behind: children still running after \a timeoutMs (killed, as
+/// reapLeftoverChildren() does) and QProcess objects destroyed while their process ran
+/// (installProcessLeakGuard() must be installed). Empty when nothing was. The check every
+/// suite's cleanup() makes: `QVERIFY2(left.isEmpty(), qPrintable(left))`.
+QString leftovers(int timeoutMs);
+
 /// The names in /dev/shm that this user owns.
 QStringList sharedMemoryEntries();
 
@@ -37,3 +43,14 @@ void installProcessLeakGuard();
 int leakedProcessWarnings();
 
 } // namespace jobpool::test
+
+/// QTEST_GUILESS_MAIN for suites whose executable is also a worker program: a Pool or a
+/// Process re-launches the test executable, and jobpool::init() must come first.
+#define JOBPOOL_TEST_MAIN(TestClass)                                                               \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        jobpool::init(argc, argv);                                                                 \
+        QCoreApplication app(argc, argv);                                                          \
+        TestClass test;                                                                            \
+        return QTest::qExec(&test, argc, argv);                                                    \
+    }

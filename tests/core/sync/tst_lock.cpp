@@ -81,9 +81,8 @@ private slots:
     }
     void cleanup()
     {
-        const QString left = test::reapLeftoverChildren(20000);
+        const QString left = test::leftovers(20000);
         QVERIFY2(left.isEmpty(), qPrintable(left));
-        QCOMPARE(test::leakedProcessWarnings(), 0);
         QCOMPARE(test::sharedMemoryEntries(), m_shm);
     }
 
@@ -173,12 +172,6 @@ private:
     QStringList m_shm;
 };
 
-int main(int argc, char **argv)
-{
-    jobpool::init(argc, argv);
-    QCoreApplication app(argc, argv);
-    TestLock test;
-    return QTest::qExec(&test, argc, argv);
-}
+JOBPOOL_TEST_MAIN(TestLock)
 
 #include "tst_lock.moc"
