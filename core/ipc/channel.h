@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "bulk.h"
 #include "futex.h"
 #include "ring.h"
 #include "segment.h"
@@ -15,7 +16,7 @@ namespace jobpool::ipc {
 struct ChannelHeader
 {
     static constexpr std::uint32_t kMagic = 0x4a50434e; // "JPCN"
-    static constexpr std::uint32_t kVersion = 1;
+    static constexpr std::uint32_t kVersion = 2;
 
     std::uint32_t magic = kMagic;
     std::uint32_t version = kVersion;
@@ -23,10 +24,9 @@ struct ChannelHeader
     std::uint32_t hasInitializer = 0; ///< the first request is an Initialize
     std::uint64_t bulkCapacity = 0;
     alignas(64) Doorbell workerBell;
-    /// Set by a sender whose message waits in its bulk region, cleared by the receiver
-    /// once done with it.
-    alignas(64) std::atomic<std::uint32_t> requestBulkBusy{0};
-    alignas(64) std::atomic<std::uint32_t> responseBulkBusy{0};
+    /// Which units of each bulk region hold a message or an array lent out of one.
+    alignas(64) BulkMap requestBulkMap;
+    alignas(64) BulkMap responseBulkMap;
     RingControl requests;
     RingControl responses;
     alignas(64) std::atomic<std::int64_t> childPid{0}; ///< a command the worker runs, if any
@@ -34,7 +34,8 @@ struct ChannelHeader
 
 /// What a channel segment looks like from one side. Behind the two rings lie two bulk
 /// regions, one per direction: a large message is written there in place and only a
-/// reference to it crosses the ring, so it is copied once instead of streamed through.
+/// reference to it crosses the ring, so it is copied once instead of streamed through,
+/// and a large byte array in it can be lent to the receiver without a copy (bulk.h).
 /// The segment is sparse: a region costs memory only where it was written.
 struct ChannelView
 {
@@ -71,7 +72,7 @@ struct ChannelView
         const std::uint64_t cap = h->ringCapacity;
         const std::uint64_t bulk = h->bulkCapacity;
         if (h->magic != ChannelHeader::kMagic || h->version != ChannelHeader::kVersion || cap == 0
-            || (cap & (cap - 1)) != 0 || bulk > segment.size()
+            || (cap & (cap - 1)) != 0 || bulk != kBulkRegionSize
             || segmentSize(cap, bulk) != segment.size())
             return v;
         v.header = h;

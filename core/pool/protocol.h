@@ -19,13 +19,11 @@ constexpr qsizetype kMaxMessageSize = qsizetype(1) << 31;
 constexpr std::uint64_t kRingCapacity = std::uint64_t(1) << 20;
 
 /// Each direction's bulk region can hold the largest message.
-constexpr std::uint64_t kBulkCapacity = std::uint64_t(kMaxMessageSize);
+constexpr std::uint64_t kBulkCapacity = ipc::kBulkRegionSize;
+static_assert(kBulkCapacity == std::uint64_t(kMaxMessageSize));
 
 /// Messages up to this size are copied into the ring; larger ones stay in the bulk region.
 constexpr qsizetype kInlineLimit = 64 * 1024;
-
-/// Bulk memory beyond this stays allocated after use only until the message is consumed.
-constexpr qsizetype kBulkKeepWarm = qsizetype(128) << 20;
 
 /// The kind of a message; 0 for one too short to have one.
 inline ipc::MessageKind kindOf(QByteArrayView message)
@@ -35,21 +33,6 @@ inline ipc::MessageKind kindOf(QByteArrayView message)
         std::memcpy(&kind, message.data(), sizeof kind);
     return ipc::MessageKind(kind);
 }
-
-struct BulkReference
-{
-    std::uint32_t kind;
-    std::uint32_t reserved;
-    std::uint64_t size;
-};
-
-/// Called by the receiver when done with a message that arrived in a bulk region: hands
-/// the region back and gives the memory of a very large one back to the system.
-void releaseBulk(std::atomic<std::uint32_t> &busy, char *region, qsizetype size);
-
-/// The message \a message refers to, if it is a Bulk reference into \a region; throws
-/// ProtocolError on a reference that does not fit.
-QByteArrayView resolveBulk(QByteArrayView message, const char *region, std::uint64_t capacity);
 
 /// Offsets of the fields patched after a Result's results were written.
 /// A Run message holds one or more records, each a RunHeader followed by the task name

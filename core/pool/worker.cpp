@@ -87,6 +87,8 @@ public:
         , m_requests(&view.header->requests, view.requestData, view.header->ringCapacity,
                      kMaxMessageSize)
         , m_responses(&view.header->responses, view.responseData, view.header->ringCapacity)
+        , m_requestBulk(&view.header->requestBulkMap, view.requestBulk)
+        , m_responseBulk(&view.header->responseBulkMap, view.responseBulk)
     {}
 
     bool parentAlive() const { return getppid() == m_parent; }
@@ -101,46 +103,40 @@ public:
                 [this] { return m_requests.hasData(); }, std::chrono::seconds(1));
             if (!parentAlive())
                 return false;
-            if (!woken) // idle for a second: let go of shared memory nobody else holds
+            if (!woken) { // idle for a second: let go of shared memory nobody else holds
                 SharedBlock::releaseAbandoned();
+                m_requestBulk.reclaim();
+            }
         }
-        m_bulkSize = -1;
-        if (kindOf(message) == ipc::MessageKind::Bulk) {
-            message = resolveBulk(message, m_view.requestBulk, m_view.header->bulkCapacity);
-            m_bulkSize = message.size();
-        }
+        m_inBulk = kindOf(message) == ipc::MessageKind::Bulk;
+        if (m_inBulk)
+            message = m_requestBulk.open(message);
         return true;
     }
 
+    /// Done with the request receive() returned (the arrays a task kept stay lent).
     void release()
     {
         m_requests.release();
-        if (m_bulkSize >= 0)
-            releaseBulk(m_view.header->requestBulkBusy, m_view.requestBulk, m_bulkSize);
+        if (m_inBulk)
+            m_requestBulk.close();
+        if (m_requestBulk.lending())
+            m_requestBulk.reclaim();
         m_bell->parentBell.ring(); // the parent may be waiting for room
     }
 
-    /// Where to encode the next response: in place in the bulk region when the parent is
-    /// done with the previous one there, else into \a fallback.
-    Encoder responseEncoder(QByteArray &fallback)
-    {
-        if (m_view.header->responseBulkBusy.load(std::memory_order_acquire) == 0)
-            return Encoder(m_view.responseBulk, qsizetype(m_view.header->bulkCapacity));
-        fallback.resize(0);
-        return Encoder(fallback);
-    }
+    /// Where to encode the next response: in place in the largest free stretch of the
+    /// bulk region, moving on into \a fallback if it outgrows that.
+    Encoder responseEncoder(QByteArray &fallback) { return m_responseBulk.encoder(fallback); }
 
     /// Sends what \a encoder holds: copied into the ring when small, else by reference
     /// to the bulk region it was written in.
     bool sendEncoded(const Encoder &encoder)
     {
-        const QByteArrayView message(encoder.data(), encoder.size());
-        if (encoder.data() != m_view.responseBulk || message.size() <= kInlineLimit)
-            return send(message);
-        m_view.header->responseBulkBusy.store(1, std::memory_order_release);
-        const BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
-                                std::uint64_t(message.size())};
-        return send(QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
+        ipc::BulkReference ref{};
+        if (m_responseBulk.claim(encoder, kInlineLimit, ref))
+            return send(QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
+        return send(QByteArrayView(encoder.data(), encoder.size()));
     }
 
     /// Sends a whole message, waiting for room as the parent drains; false when the
@@ -171,7 +167,9 @@ private:
     pid_t m_parent;
     ipc::RingReader m_requests;
     ipc::RingWriter m_responses;
-    qsizetype m_bulkSize = -1; ///< size of the request held in the bulk region, or -1
+    ipc::BulkReceiver m_requestBulk;
+    ipc::BulkSender m_responseBulk;
+    bool m_inBulk = false; ///< the request being served waits in the bulk region
 };
 
 void appendError(Encoder &out, const std::exception_ptr &error)

@@ -9,7 +9,17 @@ WorkerChannel::WorkerChannel()
     , m_view(ipc::ChannelView::initialise(m_segment, kRingCapacity, kBulkCapacity))
     , m_requests(&m_view.header->requests, m_view.requestData, kRingCapacity)
     , m_responses(&m_view.header->responses, m_view.responseData, kRingCapacity, kMaxMessageSize)
-{}
+    , m_requestBulk(&m_view.header->requestBulkMap, m_view.requestBulk)
+    , m_responseBulk(&m_view.header->responseBulkMap, m_view.responseBulk)
+{
+    ipc::BulkReceiver::reclaimOrphans();
+}
+
+WorkerChannel::~WorkerChannel()
+{
+    if (m_responseBulk.lending())
+        m_responseBulk.orphan(std::make_shared<ipc::Segment>(std::move(m_segment)));
+}
 
 void WorkerChannel::sendInitializer(QByteArrayView message)
 {
@@ -19,23 +29,16 @@ void WorkerChannel::sendInitializer(QByteArrayView message)
 
 Encoder WorkerChannel::requestEncoder(QByteArray &scratch)
 {
-    if (m_view.header->requestBulkBusy.load(std::memory_order_acquire) == 0)
-        return Encoder(m_view.requestBulk, qsizetype(kBulkCapacity));
-    scratch.resize(0);
-    return Encoder(scratch);
+    return m_requestBulk.encoder(scratch);
 }
 
 void WorkerChannel::sendEncoded(const Encoder &encoder)
 {
-    const QByteArrayView message(encoder.data(), encoder.size());
-    if (encoder.data() != m_view.requestBulk || message.size() <= kInlineLimit) {
-        send(message);
-        return;
-    }
-    m_view.header->requestBulkBusy.store(1, std::memory_order_release);
-    const BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
-                            std::uint64_t(message.size())};
-    send(QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
+    ipc::BulkReference ref{};
+    if (m_requestBulk.claim(encoder, kInlineLimit, ref))
+        send(QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
+    else
+        send(QByteArrayView(encoder.data(), encoder.size()));
 }
 
 void WorkerChannel::send(QByteArrayView message)

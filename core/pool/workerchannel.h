@@ -18,6 +18,10 @@ class WorkerChannel
 public:
     /// A new segment with empty rings; throws PoolError when shared memory is refused.
     WorkerChannel();
+    /// Arrays lent out of the channel's memory keep that memory mapped after it is gone.
+    ~WorkerChannel();
+    WorkerChannel(const WorkerChannel &) = delete;
+    WorkerChannel &operator=(const WorkerChannel &) = delete;
 
     /// The descriptor the worker inherits; closed once the worker has started.
     int fd() const { return m_segment.fd(); }
@@ -26,8 +30,8 @@ public:
     /// Puts \a message first in the request ring and tells the worker it is there: the
     /// worker runs it before saying it is ready.
     void sendInitializer(QByteArrayView message);
-    /// Where to encode the next request: in place in the bulk region when the worker is
-    /// done with the previous one there, else in \a scratch.
+    /// Where to encode the next request: in place in the largest free stretch of the bulk
+    /// region, moving on into \a scratch if it outgrows that.
     Encoder requestEncoder(QByteArray &scratch);
     /// Sends what \a encoder holds: copied into the ring when small, by reference to the
     /// bulk region when large.
@@ -42,13 +46,13 @@ public:
     bool receive(Handler handle)
     {
         bool progress = false;
+        if (m_responseBulk.lending())
+            m_responseBulk.reclaim();
         QByteArrayView message;
         while (m_responses.next(message)) {
             if (kindOf(message) == ipc::MessageKind::Bulk) {
-                const QByteArrayView bulk =
-                    resolveBulk(message, m_view.responseBulk, kBulkCapacity);
-                handle(bulk);
-                releaseBulk(m_view.header->responseBulkBusy, m_view.responseBulk, bulk.size());
+                handle(m_responseBulk.open(message));
+                m_responseBulk.close();
             } else {
                 handle(message);
             }
@@ -75,6 +79,8 @@ private:
     ipc::ChannelView m_view;
     ipc::RingWriter m_requests;
     ipc::RingReader m_responses;
+    ipc::BulkSender m_requestBulk;
+    ipc::BulkReceiver m_responseBulk;
     std::deque<std::pair<QByteArray, qsizetype>> m_outbox; ///< messages not fully in the ring
 };
 

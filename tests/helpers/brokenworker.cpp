@@ -113,8 +113,8 @@ int main(int argc, char **argv)
         link.sendReady();
         const detail::RunHeader run = link.receiveRun();
         if (mode == "huge-bulk") {
-            const detail::BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
-                                            std::uint64_t(1) << 40};
+            const ipc::BulkReference ref{std::uint32_t(ipc::MessageKind::Bulk), 0,
+                                         std::uint64_t(1) << 40};
             link.send(QByteArrayView(reinterpret_cast<const char *>(&ref), sizeof ref));
         } else if (mode == "bad-kind") {
             const std::uint32_t kind = 777;

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <concepts>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -45,9 +46,12 @@ public:
         , m_size(buffer.size())
         , m_capacity(buffer.size())
     {}
-    Encoder(char *region, qsizetype capacity)
+    /// Encodes into \a region; a message that outgrows it moves on into \a spill, or
+    /// without one throws ProtocolError.
+    Encoder(char *region, qsizetype capacity, QByteArray *spill = nullptr)
         : m_data(region)
         , m_capacity(capacity)
+        , m_spill(spill)
     {}
 
     void writeRaw(const void *data, qsizetype size)
@@ -86,6 +90,11 @@ public:
 private:
     void reserve(qsizetype extra)
     {
+        if (!m_array && m_spill) {
+            m_spill->resize(m_size);
+            std::memcpy(m_spill->data(), m_data, size_t(m_size));
+            m_array = std::exchange(m_spill, nullptr);
+        }
         if (!m_array)
             throw ProtocolError(
                 QStringLiteral("message larger than its %1-byte region").arg(m_capacity));
@@ -99,6 +108,7 @@ private:
     char *m_data;
     qsizetype m_size = 0;
     qsizetype m_capacity;
+    QByteArray *m_spill = nullptr;
 };
 
 /// Reads encoded values from a byte range. Never reads past the end: a short or
@@ -162,6 +172,15 @@ private:
 };
 
 namespace detail {
+
+/// Byte arrays this large travel with room for a header before their bytes, so that a
+/// receiver can lend them out of shared memory in place instead of copying them.
+constexpr qsizetype kLendableSize = qsizetype(1) << 20;
+constexpr qsizetype kLendHeaderSpace = 16;
+
+/// The \a size bytes at \a data as a QByteArray that uses them in place, when they lie in
+/// a message this thread is decoding out of a bulk region (see core/ipc/bulk.h).
+std::optional<QByteArray> lendBytes(const char *data, qsizetype size);
 
 /// Asks the kernel to back a large fresh buffer with huge pages before it is written:
 /// filling 64 MiB then costs 32 page faults instead of 16,384.
@@ -273,16 +292,44 @@ struct Codec<QString>
 template<>
 struct Codec<QByteArray>
 {
+    // A large array is its size, a padding size p, p bytes of padding (room for an array
+    // header, and 16-byte alignment of the bytes relative to the message), the bytes and
+    // a NUL, so that a receiver can lend it in place; a small one is its size and bytes.
     static void encode(Encoder &out, const QByteArray &value)
     {
-        out.writeSize(value.size());
-        out.writeRaw(value.constData(), value.size());
+        const qsizetype n = value.size();
+        out.writeSize(n);
+        if (n >= detail::kLendableSize) {
+            const qsizetype space = detail::kLendHeaderSpace;
+            const qsizetype afterPadSize = out.size() + qsizetype(sizeof(qsizetype));
+            const qsizetype pad = space + (space - (afterPadSize + space) % space) % space;
+            out.writeSize(pad);
+            std::memset(out.grow(pad), 0, size_t(pad));
+            out.writeRaw(value.constData(), n);
+            *out.grow(1) = 0;
+            return;
+        }
+        out.writeRaw(value.constData(), n);
     }
     static QByteArray decode(Decoder &in)
     {
         const qsizetype n = in.readCount(1);
+        if (n >= detail::kLendableSize) {
+            const qsizetype pad = in.readCount(1);
+            if (pad < detail::kLendHeaderSpace || pad >= 2 * detail::kLendHeaderSpace)
+                throw ProtocolError(QStringLiteral("bad byte array padding %1").arg(pad));
+            in.take(pad);
+            const char *bytes = in.take(n);
+            if (*in.take(1) != 0)
+                throw ProtocolError(QStringLiteral("byte array without its terminator"));
+            if (std::optional<QByteArray> lent = detail::lendBytes(bytes, n))
+                return *std::move(lent);
+            QByteArray value(n, Qt::Uninitialized);
+            detail::adviseLargeBuffer(value.data(), n);
+            std::memcpy(value.data(), bytes, size_t(n));
+            return value;
+        }
         QByteArray value(n, Qt::Uninitialized);
-        detail::adviseLargeBuffer(value.data(), n);
         in.readRaw(value.data(), n);
         return value;
     }

@@ -305,7 +305,88 @@ private slots:
     {
         QFETCH(QByteArray, value);
         verifyRoundTrip(value);
-        QCOMPARE(encoded(value).size(), CountSize + value.size());
+        if (value.size() < jobpool::detail::kLendableSize)
+            QCOMPARE(encoded(value).size(), CountSize + value.size());
+    }
+
+    // A large array travels as size, padding size, padding, bytes, NUL: the padding puts
+    // the bytes on a 16-byte boundary of the message with room for a header before them.
+    void largeByteArrayLayout_data()
+    {
+        QTest::addColumn<int>("offset");
+        for (int offset : {0, 1, 7, 8, 15, 16, 33})
+            QTest::addRow("at %d", offset) << offset;
+    }
+    void largeByteArrayLayout()
+    {
+        QFETCH(int, offset);
+        QByteArray value(jobpool::detail::kLendableSize, '\0');
+        for (qsizetype i = 0; i < value.size(); ++i)
+            value[i] = char(i * 7);
+        QByteArray bytes;
+        Encoder out(bytes);
+        out.writeRaw(QByteArray(offset, 'p').constData(), offset);
+        out.write(value);
+
+        Decoder header(bytes.constData() + offset + CountSize, CountSize);
+        const auto pad = header.read<qsizetype>();
+        QVERIFY(pad >= 16 && pad < 32);
+        const qsizetype dataAt = offset + 2 * CountSize + pad;
+        QCOMPARE(dataAt % 16, 0);
+        QCOMPARE(bytes.size(), dataAt + value.size() + 1);
+        QCOMPARE(bytes.back(), '\0');
+
+        Decoder in(bytes);
+        in.take(offset);
+        QCOMPARE(in.read<QByteArray>(), value); // not in a bulk region: copied
+        QVERIFY(in.atEnd());
+    }
+
+    void largeByteArrayMalformed_data()
+    {
+        QTest::addColumn<qsizetype>("pad");
+        QTest::addColumn<char>("terminator");
+        QTest::newRow("padding too small") << qsizetype(8) << '\0';
+        QTest::newRow("padding too large") << qsizetype(32) << '\0';
+        QTest::newRow("negative padding") << qsizetype(-16) << '\0';
+        QTest::newRow("no terminator") << qsizetype(16) << 'x';
+    }
+    void largeByteArrayMalformed()
+    {
+        QFETCH(qsizetype, pad);
+        QFETCH(char, terminator);
+        QByteArray bytes;
+        Encoder out(bytes);
+        out.writeSize(jobpool::detail::kLendableSize);
+        out.writeSize(pad);
+        const QByteArray filler(std::max<qsizetype>(pad, 0) + jobpool::detail::kLendableSize, 'z');
+        out.writeRaw(filler.constData(), filler.size());
+        out.writeRaw(&terminator, 1);
+        Decoder in(bytes);
+        QVERIFY_THROWS_EXCEPTION(ProtocolError, in.read<QByteArray>());
+    }
+
+    // An encoder on a fixed region moves on into its spill buffer when the region is
+    // full, keeping what it wrote; without a spill buffer it refuses.
+    void encoderSpillsOver()
+    {
+        std::vector<char> region(64);
+        QByteArray spill;
+        Encoder out(region.data(), qsizetype(region.size()), &spill);
+        const QString first = QStringLiteral("fits");
+        out.write(first);
+        QCOMPARE(out.data(), region.data());
+        const QList<int> second(100, 42);
+        out.write(second);
+        QCOMPARE(out.data(), spill.constData());
+        QCOMPARE(spill.size(), out.size());
+        Decoder in(spill);
+        QCOMPARE(in.read<QString>(), first);
+        QCOMPARE(in.read<QList<int>>(), second);
+        QVERIFY(in.atEnd());
+
+        Encoder strict(region.data(), qsizetype(region.size()));
+        QVERIFY_THROWS_EXCEPTION(ProtocolError, strict.write(second));
     }
 
     void stdString()
