@@ -307,6 +307,8 @@ bool Dispatcher::pumpIn(Worker &w)
 {
     if (w.lost)
         return false;
+    if (w.channel.childPid() != w.publishedChildPid)
+        m_dirty = true; // a task started or ended a command: the GUI shows its pid
     try {
         return w.channel.receive([this, &w](QByteArrayView message) { handleMessage(w, message); });
     } catch (const Error &e) {
@@ -548,7 +550,7 @@ void Dispatcher::publish()
         info.currentTask = w->inFlight.empty() ? 0 : w->inFlight.front().id;
         info.tasksDone = w->tasksDone;
         info.startedAt = w->startedWall;
-        info.childPid = w->channel.childPid();
+        info.childPid = w->publishedChildPid = w->channel.childPid();
         snapshot.append(info);
         for (const Chunk &c : w->inFlight)
             running += c.count;

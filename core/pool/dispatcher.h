@@ -97,6 +97,7 @@ struct Dispatcher::Worker
     WorkerChannel channel;
     WorkerInfo::State state = WorkerInfo::State::Starting;
     qint64 pid = 0;
+    qint64 publishedChildPid = 0; ///< the command's pid as the last snapshot showed it
     bool ready = false;
     bool retiring = false; ///< takes no new work; leaves once idle
     bool exitSent = false;

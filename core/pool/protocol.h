@@ -67,6 +67,10 @@ std::pair<QString, QString> describeException(const std::exception_ptr &error);
 /// Returns the process's exit status.
 int runWorker(int channelFd, int bellFd, pid_t parentPid);
 
+/// In a worker, tells the parent which command a task is running (0: none), for
+/// WorkerInfo::childPid and for signalling its process group; elsewhere does nothing.
+void publishChildPid(qint64 pid);
+
 /// A Process child: runs the call stored in the inherited segment. Returns the exit status.
 int runProcessChild(int callFd, pid_t parentPid);
 

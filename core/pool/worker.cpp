@@ -24,6 +24,9 @@ namespace jobpool {
 namespace {
 
 bool g_isWorker = false;
+/// The header of this worker's channel, where the pid of a running command is published.
+ipc::ChannelHeader *g_channel = nullptr;
+ipc::PoolBellHeader *g_parentBell = nullptr;
 
 pid_t parsePid(const char *text)
 {
@@ -57,6 +60,14 @@ void init(int &argc, char **argv)
 }
 
 namespace detail {
+
+void publishChildPid(qint64 pid)
+{
+    if (!g_channel)
+        return;
+    g_channel->childPid.store(pid, std::memory_order_relaxed);
+    g_parentBell->parentBell.ring();
+}
 
 std::pair<QString, QString> describeException(const std::exception_ptr &error)
 {
@@ -274,6 +285,8 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
         std::fprintf(stderr, "jobpool worker: the inherited channel is not a JobPool channel\n");
         return 2;
     }
+    g_channel = view.header;
+    g_parentBell = static_cast<ipc::PoolBellHeader *>(bell.data());
     // The segments stay mapped; their descriptors must not reach commands we run.
     channel.closeFd();
     bell.closeFd();

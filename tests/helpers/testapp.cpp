@@ -12,6 +12,7 @@
 //   jobpool-testapp stderr MIB          write MIB MiB to stderr, then exit 0
 //   jobpool-testapp ignore-term         ignore SIGTERM, print "ready", block until killed
 //   jobpool-testapp grandchild          fork a child that blocks forever, print its pid, exit 0
+//   jobpool-testapp grandchild-hang     the same, but block forever too instead of exiting
 //   jobpool-testapp echo ARG…           print the arguments, one per line, then exit 0
 //   jobpool-testapp spin MS             burn CPU for MS milliseconds, then exit 0
 //
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
         std::fflush(stdout);
         blockForever();
     }
-    if (mode == "grandchild") {
+    if (mode == "grandchild" || mode == "grandchild-hang") {
         const pid_t child = fork();
         if (child < 0)
             return 1;
@@ -112,6 +113,8 @@ int main(int argc, char **argv)
         }
         std::printf("%d\n", int(child));
         std::fflush(stdout);
+        if (mode == "grandchild-hang")
+            blockForever();
         return 0;
     }
     if (mode == "echo") {

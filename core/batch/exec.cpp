@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "../pool/protocol.h"
+
+#include <jobpool/exec.h>
+#include <jobpool/task.h>
+
+#include <QDateTime>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace jobpool {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// A descriptor closed when it goes out of scope.
+class Fd
+{
+public:
+    explicit Fd(int fd = -1)
+        : m_fd(fd)
+    {}
+    ~Fd()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    int get() const { return m_fd; }
+    void close()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+    }
+
+private:
+    int m_fd;
+};
+
+QString describe(const QByteArray &bytes)
+{
+    return QString::fromUtf8(bytes); // for messages only; invalid bytes show as U+FFFD
+}
+
+/// Where \a program is, looked up in PATH when it has no '/'; empty when nowhere.
+QByteArray findProgram(const QByteArray &program)
+{
+    if (program.contains('/'))
+        return program;
+    const char *path = std::getenv("PATH");
+    const QByteArray dirs = path ? QByteArray(path) : QByteArray("/usr/local/bin:/usr/bin:/bin");
+    for (const QByteArray &dir : dirs.split(':')) {
+        const QByteArray candidate = (dir.isEmpty() ? QByteArray(".") : dir) + '/' + program;
+        struct stat st
+        {
+        };
+        if (::stat(candidate.constData(), &st) == 0 && S_ISREG(st.st_mode)
+            && ::access(candidate.constData(), X_OK) == 0)
+            return candidate;
+    }
+    return {};
+}
+
+int openLog(const QByteArray &path)
+{
+    if (path.isEmpty())
+        return ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    return ::open(path.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+}
+
+/// Waits up to \a timeout (negative: for ever) for the process behind \a pidfd to end;
+/// true once it has (it is then a zombie, not yet reaped, so its pid stays reserved).
+bool waitForExit(int pidfd, std::chrono::milliseconds timeout)
+{
+    const Clock::time_point deadline = Clock::now() + timeout;
+    for (;;) {
+        int ms = -1;
+        if (timeout.count() >= 0) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            ms = int(std::max<qint64>(0, left.count()));
+        }
+        pollfd p{pidfd, POLLIN, 0};
+        const int rc = ::poll(&p, 1, ms);
+        if (rc > 0)
+            return true;
+        if (rc == 0)
+            return false;
+        if (errno != EINTR)
+            return false;
+    }
+}
+
+/// GNU parallel's --termseq: TERM, 200 ms, TERM, 100 ms, TERM, 50 ms, KILL — to the whole
+/// group. Returns once the command has ended.
+void terminateGroup(pid_t group, int pidfd)
+{
+    using namespace std::chrono_literals;
+    for (auto grace : {200ms, 100ms, 50ms}) {
+        ::kill(-group, SIGTERM);
+        if (waitForExit(pidfd, grace))
+            return;
+    }
+    ::kill(-group, SIGKILL);
+    waitForExit(pidfd, std::chrono::milliseconds(-1));
+}
+
+qint64 micros(const timeval &t)
+{
+    return qint64(t.tv_sec) * 1000000 + t.tv_usec;
+}
+
+/// What the child reports through its pipe when it cannot become the command.
+struct StartFailure
+{
+    int chdirFailed;
+    int error;
+};
+
+/// The child's side, between vfork() and exec: only system calls, no allocation, and any
+/// failure reported through \a report (which a successful exec closes).
+[[noreturn]] void becomeCommand(const char *program, char *const *argv, const char *directory,
+                                const std::array<int, 3> &stdio, int report)
+{
+    ::setpgid(0, 0);                    // its own group, so that a timeout takes all of it
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL); // and it dies with its worker
+    ::signal(SIGINT, SIG_DFL);          // the worker ignores SIGINT; the command must not
+    ::signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    StartFailure failure{0, 0};
+    for (int fd = 0; fd < 3 && !failure.error; ++fd) {
+        if (::dup2(stdio[std::size_t(fd)], fd) < 0)
+            failure.error = errno;
+    }
+    if (!failure.error && directory && ::chdir(directory) != 0)
+        failure = {1, errno};
+    if (!failure.error) {
+        ::execve(program, argv, environ);
+        failure.error = errno;
+    }
+    [[maybe_unused]] const ssize_t n = ::write(report, &failure, sizeof failure);
+    ::_exit(127);
+}
+
+/// Starts the command; its pid, or -1. Kept apart so that nothing of the caller's frame
+/// lives across vfork(), which the child shares until it execs.
+[[gnu::noinline]] pid_t spawn(const char *program, char *const *argv, const char *directory,
+                              const std::array<int, 3> &stdio, int report)
+{
+    const pid_t pid = ::vfork();
+    if (pid == 0)
+        becomeCommand(program, argv, directory, stdio, report);
+    return pid;
+}
+
+} // namespace
+
+ExecResult exec(ExecRequest request)
+{
+    ExecResult result;
+    result.startedAtMs = QDateTime::currentMSecsSinceEpoch();
+    const Clock::time_point started = Clock::now();
+    auto fail = [&](QString why, int exitCode) {
+        result.error = std::move(why);
+        result.exitCode = exitCode;
+        result.endedAtMs = QDateTime::currentMSecsSinceEpoch();
+        return result;
+    };
+
+    if (request.argv.isEmpty() || request.argv.front().isEmpty())
+        return fail(QStringLiteral("empty command"), 127);
+    const QByteArray program = findProgram(request.argv.front());
+    if (program.isEmpty())
+        return fail(QStringLiteral("command not found: %1").arg(describe(request.argv.front())),
+                    127);
+
+    Fd input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    Fd output(openLog(request.stdoutPath));
+    if (output.get() < 0)
+        return fail(QStringLiteral("cannot open log %1: %2")
+                        .arg(describe(request.stdoutPath), QString::fromLocal8Bit(strerror(errno))),
+                    127);
+    Fd errors(request.stderrPath == request.stdoutPath && !request.stdoutPath.isEmpty()
+                  ? ::dup(output.get())
+                  : openLog(request.stderrPath));
+    if (errors.get() < 0)
+        return fail(QStringLiteral("cannot open log %1: %2")
+                        .arg(describe(request.stderrPath), QString::fromLocal8Bit(strerror(errno))),
+                    127);
+    int reportPipe[2];
+    if (input.get() < 0 || ::pipe2(reportPipe, O_CLOEXEC) != 0)
+        return fail(
+            QStringLiteral("cannot start %1: %2")
+                .arg(describe(request.argv.front()), QString::fromLocal8Bit(strerror(errno))),
+            127);
+    Fd reportRead(reportPipe[0]);
+    Fd reportWrite(reportPipe[1]);
+
+    std::vector<char *> argv;
+    argv.reserve(std::size_t(request.argv.size()) + 1);
+    for (QByteArray &arg : request.argv)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    const char *directory =
+        request.workingDirectory.isEmpty() ? nullptr : request.workingDirectory.constData();
+    const std::array<int, 3> stdio{input.get(), output.get(), errors.get()};
+
+    const pid_t pid = spawn(program.constData(), argv.data(), directory, stdio, reportWrite.get());
+    if (pid < 0)
+        return fail(
+            QStringLiteral("cannot start %1: %2")
+                .arg(describe(request.argv.front()), QString::fromLocal8Bit(strerror(errno))),
+            127);
+    result.pid = pid;
+    detail::publishChildPid(pid);
+
+    reportWrite.close();
+    StartFailure failure{0, 0};
+    const bool notStarted = ::read(reportRead.get(), &failure, sizeof failure) == sizeof failure;
+    Fd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!notStarted && request.timeoutMs > 0 && pidfd.get() >= 0
+        && !waitForExit(pidfd.get(), std::chrono::milliseconds(request.timeoutMs))) {
+        result.timedOut = true;
+        terminateGroup(pid, pidfd.get());
+        ::kill(-pid, SIGKILL); // grandchildren that outlived it; its zombie keeps the group id
+    }
+    int status = 0;
+    rusage usage{};
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    detail::publishChildPid(0);
+
+    result.endedAtMs = QDateTime::currentMSecsSinceEpoch();
+    result.wallUs =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+    result.userUs = micros(usage.ru_utime);
+    result.systemUs = micros(usage.ru_stime);
+    result.maxRssKiB = usage.ru_maxrss;
+    if (notStarted) {
+        const QString reason = QString::fromLocal8Bit(strerror(failure.error));
+        result.exitCode = failure.error == EACCES ? 126 : 127;
+        result.error =
+            failure.chdirFailed
+                ? QStringLiteral("cannot change to directory %1: %2")
+                      .arg(describe(request.workingDirectory), reason)
+                : QStringLiteral("cannot run %1: %2").arg(describe(request.argv.front()), reason);
+        return result;
+    }
+    if (WIFEXITED(status)) {
+        result.exitCode = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        result.signal = WTERMSIG(status);
+        result.exitCode = -1;
+    }
+    return result;
+}
+
+} // namespace jobpool
+
+JOBPOOL_TASK(jobpool::exec)

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QByteArray>
+#include <QDataStream>
+#include <QList>
+#include <QString>
+
+/// \file
+/// Running one external command the way a batch job runs: no shell, its own process
+/// group, output into log files, a timeout that takes the whole group down, and the
+/// figures wait4() gives. A pool worker runs it as the registered task `exec`; the same
+/// function runs in the calling process too.
+
+namespace jobpool {
+
+struct ExecRequest
+{
+    /// The program and its arguments, as bytes (file names need not be UTF-8). A program
+    /// without a '/' is looked up in PATH, as a shell would.
+    QList<QByteArray> argv;
+    QByteArray workingDirectory; ///< empty: the worker's own
+    QByteArray stdoutPath;       ///< created or truncated; empty: discarded
+    QByteArray stderrPath;       ///< likewise; the same path as stdoutPath: one file
+    /// Over this, the group gets SIGTERM, again after 200 and 100 ms, SIGKILL after 50 ms
+    /// more (GNU parallel's sequence). 0: no limit.
+    qint64 timeoutMs = 0;
+
+    friend QDataStream &operator<<(QDataStream &s, const ExecRequest &r)
+    {
+        return s << r.argv << r.workingDirectory << r.stdoutPath << r.stderrPath << r.timeoutMs;
+    }
+    friend QDataStream &operator>>(QDataStream &s, ExecRequest &r)
+    {
+        return s >> r.argv >> r.workingDirectory >> r.stdoutPath >> r.stderrPath >> r.timeoutMs;
+    }
+};
+
+struct ExecResult
+{
+    qint64 pid = 0;
+    int exitCode = -1; ///< the status it exited with; 127 when it could not be started
+    int signal = 0;    ///< the signal that ended it, or 0
+    bool timedOut = false;
+    /// Why it could not be started ("command not found: foo", "cannot open log …"),
+    /// empty when it ran.
+    QString error;
+    qint64 startedAtMs = 0; ///< wall clock, ms since the epoch
+    qint64 endedAtMs = 0;
+    qint64 wallUs = 0;
+    qint64 userUs = 0;
+    qint64 systemUs = 0;
+    qint64 maxRssKiB = 0;
+
+    bool succeeded() const { return error.isEmpty() && !timedOut && signal == 0 && exitCode == 0; }
+
+    friend QDataStream &operator<<(QDataStream &s, const ExecResult &r)
+    {
+        return s << r.pid << r.exitCode << r.signal << r.timedOut << r.error << r.startedAtMs
+                 << r.endedAtMs << r.wallUs << r.userUs << r.systemUs << r.maxRssKiB;
+    }
+    friend QDataStream &operator>>(QDataStream &s, ExecResult &r)
+    {
+        return s >> r.pid >> r.exitCode >> r.signal >> r.timedOut >> r.error >> r.startedAtMs
+               >> r.endedAtMs >> r.wallUs >> r.userUs >> r.systemUs >> r.maxRssKiB;
+    }
+};
+
+/// Runs \a request to its end and says how it went. Never throws for anything the
+/// command does; a command that cannot be started is an ExecResult with error() set.
+ExecResult exec(ExecRequest request);
+
+} // namespace jobpool
