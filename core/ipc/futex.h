@@ -36,6 +36,13 @@ inline void futexWakeAll(std::atomic<std::uint32_t> &word)
             nullptr, 0);
 }
 
+/// Wakes at most \a count of the processes sleeping on \a word.
+inline void futexWake(std::atomic<std::uint32_t> &word, int count)
+{
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&word), FUTEX_WAKE, count, nullptr,
+            nullptr, 0);
+}
+
 inline void cpuRelax()
 {
 #if defined(__x86_64__) || defined(__i386__)

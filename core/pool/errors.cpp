@@ -49,4 +49,32 @@ TaskTimeout::TaskTimeout(std::int64_t milliseconds, std::uint64_t taskId)
     , m_taskId(taskId)
 {}
 
+StoreError::StoreError(Reason reason, const QString &path, const QString &detail)
+    : Error(QStringLiteral("job store %1: %2").arg(path, detail))
+    , m_reason(reason)
+    , m_path(path)
+{}
+
+BrokenBarrierError::BrokenBarrierError(const QString &reason)
+    : Error(QStringLiteral("barrier broken: %1").arg(reason))
+    , m_reason(reason)
+{}
+
+TemplateError::TemplateError(const QString &templateText, const QString &problem, int argument,
+                             int position, const QString &hint)
+    // Concatenated, not arg()-chained: the template itself may contain "%1".
+    : Error(QStringLiteral("template \"") + templateText + QStringLiteral("\": ") + problem
+            + QStringLiteral(" in argument ") + QString::number(argument)
+            + QStringLiteral(" at position ") + QString::number(position)
+            + (hint.isEmpty() ? QString() : QStringLiteral(" (") + hint + u')'))
+    , m_templateText(templateText)
+    , m_argument(argument)
+    , m_position(position)
+{}
+
+InputError::InputError(const QByteArray &path, const QString &message)
+    : Error(message)
+    , m_path(path)
+{}
+
 } // namespace jobpool

@@ -82,6 +82,29 @@ void initialiseLockState(void *memory, bool recursive)
     initialiseSharedMutex(&state->mutex, recursive);
 }
 
+int releaseAllLevels(Lock &lock)
+{
+    // A robust mutex refuses an unlock from a thread that does not own it (EPERM), so
+    // unlocking until that happens releases exactly the levels this thread held.
+    auto *mutex = &static_cast<Lock::State *>(lock.block()->data())->mutex;
+    int levels = 0;
+    while (pthread_mutex_unlock(mutex) == 0)
+        ++levels;
+    return levels;
+}
+
+void reacquireLevels(Lock &lock, int levels)
+{
+    if (levels <= 0)
+        return;
+    lock.acquire();
+    // The further levels of an RLock this thread now holds: they leave ownerDied() as the
+    // first acquire() set it.
+    auto *mutex = &static_cast<Lock::State *>(lock.block()->data())->mutex;
+    for (int i = 1; i < levels; ++i)
+        pthread_mutex_lock(mutex);
+}
+
 } // namespace detail
 
 Lock::Lock()

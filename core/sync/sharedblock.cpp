@@ -73,21 +73,22 @@ QString lastError()
 
 } // namespace
 
-std::shared_ptr<SharedBlock> SharedBlock::create(std::size_t size)
+std::shared_ptr<SharedBlock> SharedBlock::create(std::size_t size, Pages pages)
 {
     std::shared_ptr<SharedBlock> block(new SharedBlock);
     block->m_fd = memfd_create("jobpool-shared", MFD_CLOEXEC);
     if (block->m_fd < 0)
         throw PoolError(QStringLiteral("shared memory: memfd_create: %1").arg(lastError()));
     const std::size_t mapped = std::max<std::size_t>(size, 1);
-    // Allocated now, not page by page while a worker fills it.
+    // Allocated now, not page by page while a worker fills it (unless asked otherwise).
+    const bool upFront = pages == Pages::UpFront;
     if (ftruncate(block->m_fd, off_t(mapped)) != 0
-        || fallocate(block->m_fd, 0, 0, off_t(mapped)) != 0)
+        || (upFront && fallocate(block->m_fd, 0, 0, off_t(mapped)) != 0))
         throw PoolError(QStringLiteral("shared memory: cannot allocate %1 bytes: %2")
                             .arg(mapped)
                             .arg(lastError()));
-    block->m_data =
-        mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, block->m_fd, 0);
+    block->m_data = mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                         upFront ? MAP_SHARED | MAP_POPULATE : MAP_SHARED, block->m_fd, 0);
     if (block->m_data == MAP_FAILED) {
         block->m_data = nullptr;
         throw PoolError(QStringLiteral("shared memory: mmap: %1").arg(lastError()));
@@ -170,8 +171,11 @@ std::shared_ptr<SharedBlock> SharedBlock::decode(Decoder &in)
     block->m_inode = h.inode;
     block->m_creatorPid = h.pid;
     block->m_creatorFd = h.fd;
+    // Populating a block created with Pages::OnTouch would allocate all of it: map in
+    // advance only what is already allocated, which is all of a Pages::UpFront block.
+    const bool allocated = std::uint64_t(st.st_blocks) * 512 >= h.size;
     block->m_data = mmap(nullptr, std::max<std::size_t>(block->m_size, 1), PROT_READ | PROT_WRITE,
-                         MAP_SHARED | MAP_POPULATE, fd, 0);
+                         allocated ? MAP_SHARED | MAP_POPULATE : MAP_SHARED, fd, 0);
     if (block->m_data == MAP_FAILED) {
         block->m_data = nullptr;
         throw PoolError(QStringLiteral("shared memory: mmap: %1").arg(lastError()));

@@ -65,6 +65,12 @@ namespace detail {
 /// The state of a lock at the start of a shared block: Value and Array carry one.
 std::size_t lockStateSize();
 void initialiseLockState(void *memory, bool recursive);
+/// For Condition::wait(): lets go of \a lock entirely — every level an RLock is held at —
+/// and returns how many levels that was; 0 when the calling thread did not hold it.
+int releaseAllLevels(Lock &lock);
+/// Takes \a lock again at \a levels levels, waiting for ever; ownerDied() then says whether
+/// the first of them came from a holder that had died.
+void reacquireLevels(Lock &lock, int levels);
 } // namespace detail
 
 } // namespace jobpool

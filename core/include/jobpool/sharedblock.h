@@ -18,8 +18,12 @@ namespace jobpool::detail {
 class SharedBlock
 {
 public:
-    /// A new zero-filled block of \a size bytes, its pages allocated up front.
-    static std::shared_ptr<SharedBlock> create(std::size_t size);
+    /// When a block's memory is allocated: all of it at once (Value, Array: a worker then
+    /// fills it at full speed), or each page when it is first written (a large region of
+    /// which little may ever be used, such as a Queue's).
+    enum class Pages { UpFront, OnTouch };
+    /// A new zero-filled block of \a size bytes.
+    static std::shared_ptr<SharedBlock> create(std::size_t size, Pages pages = Pages::UpFront);
     ~SharedBlock();
     SharedBlock(const SharedBlock &) = delete;
     SharedBlock &operator=(const SharedBlock &) = delete;
