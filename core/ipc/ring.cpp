@@ -28,6 +28,7 @@ RingWriter::RingWriter(RingControl *control, char *data, std::uint64_t capacity)
     , m_data(data)
     , m_capacity(capacity)
     , m_head(control->head.load(std::memory_order_relaxed))
+    , m_tail(control->tail.load(std::memory_order_acquire))
 {}
 
 bool RingWriter::drained() const
@@ -40,13 +41,16 @@ qsizetype RingWriter::write(QByteArrayView message, qsizetype offset)
     const std::uint64_t start = m_head;
     const bool wholeFits = offset == 0 && message.size() <= singleFragmentLimit();
     while (offset < message.size() || (offset == 0 && message.isEmpty())) {
-        const std::uint64_t tail = m_control->tail.load(std::memory_order_acquire);
-        if (tail > m_head || m_head - tail > m_capacity)
-            corrupt("consumer position out of range");
-        const std::uint64_t free = m_capacity - (m_head - tail);
         const std::uint64_t pos = m_head & (m_capacity - 1);
         const std::uint64_t contiguous = m_capacity - pos;
         const std::uint64_t remaining = std::uint64_t(message.size() - offset);
+        if (m_capacity - (m_head - m_tail) < contiguous + kHeader + align8(remaining)) {
+            const std::uint64_t tail = m_control->tail.load(std::memory_order_acquire);
+            if (tail > m_head || m_head - tail > m_capacity || tail < m_tail)
+                corrupt("consumer position out of range");
+            m_tail = tail;
+        }
+        const std::uint64_t free = m_capacity - (m_head - m_tail);
 
         // Keep a message that fits in one fragment whole: pad to the end and wrap.
         const std::uint64_t needed = kHeader + align8(remaining);
@@ -91,22 +95,27 @@ RingReader::RingReader(RingControl *control, char *data, std::uint64_t capacity,
     , m_data(data)
     , m_capacity(capacity)
     , m_tail(control->tail.load(std::memory_order_relaxed))
+    , m_head(m_tail)
     , m_maxMessageSize(maxMessageSize)
 {}
 
 bool RingReader::hasData() const
 {
-    return m_control->head.load(std::memory_order_acquire) != m_tail;
+    return m_head != m_tail || m_control->head.load(std::memory_order_acquire) != m_tail;
 }
 
 bool RingReader::peek(FragmentHeader &header, const char *&payload)
 {
     for (;;) {
-        const std::uint64_t head = m_control->head.load(std::memory_order_acquire);
-        if (head == m_tail)
-            return false;
-        if (head < m_tail || head - m_tail > m_capacity || ((head - m_tail) & 7) != 0)
-            corrupt("producer position out of range");
+        if (m_head == m_tail) {
+            const std::uint64_t head = m_control->head.load(std::memory_order_acquire);
+            if (head == m_tail)
+                return false;
+            if (head < m_tail || head - m_tail > m_capacity || ((head - m_tail) & 7) != 0)
+                corrupt("producer position out of range");
+            m_head = head;
+        }
+        const std::uint64_t head = m_head;
         const std::uint64_t pos = m_tail & (m_capacity - 1);
         std::memcpy(&header, m_data + pos, kHeader);
         const std::uint64_t span = kHeader + align8(header.size);

@@ -51,6 +51,10 @@ private:
     char *m_data = nullptr;
     std::uint64_t m_capacity = 0;
     std::uint64_t m_head = 0;
+    /// The consumer's position as last read: read again only when it leaves too little
+    /// room, so that a streaming producer does not pull the consumer's cache line back
+    /// for every message.
+    std::uint64_t m_tail = 0;
 };
 
 /// The consuming end: reassembles fragments into whole messages.
@@ -84,6 +88,9 @@ private:
     char *m_data = nullptr;
     std::uint64_t m_capacity = 0;
     std::uint64_t m_tail = 0;
+    /// The producer's position as last read: read again only once everything before it
+    /// is consumed (the same reason as RingWriter::m_tail).
+    std::uint64_t m_head = 0;
     qsizetype m_maxMessageSize = 0;
     QByteArray m_assembly;
     bool m_assembling = false;

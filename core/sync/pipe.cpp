@@ -216,7 +216,7 @@ bool PipeChannel::receive(QByteArrayView &message, std::chrono::milliseconds tim
         const auto dataOrClosed = [&] {
             return d->reader.hasData() || d->peer().closed.load(std::memory_order_acquire);
         };
-        if (!deadline.passed() && spinUntil(dataOrClosed))
+        if (spinUntil(dataOrClosed))
             continue;
         const std::chrono::nanoseconds slice = deadline.slice(kLivenessPeriod);
         waitedLong = !in.data.wait(dataOrClosed, slice) && slice == kLivenessPeriod;

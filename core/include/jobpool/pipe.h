@@ -54,7 +54,8 @@ private:
 /// pool task and that process owns it from then on.
 ///
 /// Each direction has one sender and one receiver at a time (as with Python's
-/// Connection, two processes reading the same end get garbage, here ProtocolError).
+/// Connection, two processes reading the same end get garbage, here ProtocolError); one
+/// thread may send while another receives on the same end of a duplex pipe.
 ///
 /// **Closing.** close() closes the end for every process that holds it (there are no
 /// per-process copies to close, unlike Python's descriptors: do not close an end you
@@ -124,7 +125,7 @@ private:
 };
 
 /// A two-way (or one-way) connection between two processes, the twin of
-/// multiprocessing.Pipe: what one end sends, the other receives, in order. Faster than a
+/// multiprocessing.Pipe: what one end sends, the other receives, in order. Lighter than a
 /// Queue for one sender and one receiver: no lock, a ring of shared memory per direction,
 /// and a futex the receiver sleeps on only after a few microseconds without data.
 ///
