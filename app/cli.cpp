@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "demo.h"
+#include "run.h"
 
 #include <jobpool/version.h>
 
@@ -14,16 +15,30 @@
 namespace jobpool::app {
 namespace {
 
+/// A subcommand gets the words after its name as bytes: file names need not be UTF-8.
 struct Subcommand
 {
     const char *name;
     const char *summary;
-    int (*run)(const QStringList &arguments);
+    int (*run)(const QList<QByteArray> &arguments);
 };
 
+int demo(const QList<QByteArray> &arguments)
+{
+    QStringList words{QCoreApplication::applicationFilePath()};
+    for (const QByteArray &a : arguments)
+        words.append(QString::fromLocal8Bit(a));
+    return runDemo(words);
+}
+
 const Subcommand kSubcommands[] = {
+    {"run", QT_TRANSLATE_NOOP("jobpool", "Run a command over many inputs, like GNU parallel"),
+     &runBatchCommand},
+    {"history", QT_TRANSLATE_NOOP("jobpool", "List the batches in the job store"),
+     &runHistoryCommand},
+    {"show", QT_TRANSLATE_NOOP("jobpool", "Show one batch and its jobs"), &runShowCommand},
     {"demo", QT_TRANSLATE_NOOP("jobpool", "Run a small demonstration batch in a worker pool"),
-     &runDemo},
+     &demo},
 };
 
 const Subcommand *findSubcommand(const char *name)
@@ -78,10 +93,12 @@ int runCommandLine(int argc, char **argv)
     QTextStream out(stdout);
     QTextStream err(stderr);
 
-    if (arguments.size() >= 2) {
+    if (argc >= 2) {
         if (const Subcommand *s = findSubcommand(argv[1])) {
-            arguments.removeAt(1);
-            return s->run(arguments);
+            QList<QByteArray> words;
+            for (int i = 2; i < argc; ++i)
+                words.append(QByteArray(argv[i]));
+            return s->run(words);
         }
     }
     if (arguments.contains(QLatin1String("-v")) || arguments.contains(QLatin1String("--version"))) {

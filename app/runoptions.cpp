@@ -258,9 +258,9 @@ RunRequest parseRunArguments(const QList<QByteArray> &arguments, int cpus)
     } catch (const std::invalid_argument &e) {
         throw UsageError(e.what());
     }
-    const bool fromStore = r.resume != ResumeMode::None && r.resumeBatch > 0;
+    const bool fromStore = r.resume && r.resumeBatch > 0;
     const bool fromJoblog = r.resume == ResumeMode::RetryFailed && !r.joblog.isEmpty();
-    if (r.resume != ResumeMode::None && r.resumeBatch == 0 && r.joblog.isEmpty())
+    if (r.resume && r.resumeBatch == 0 && r.joblog.isEmpty())
         throw UsageError("--resume, --resume-failed and --retry-failed need a batch number "
                          "(see 'jobpool history') or a --joblog file");
     if (fromStore && (!r.command.isEmpty() || !r.inputs.isEmpty()))

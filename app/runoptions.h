@@ -2,11 +2,13 @@
 #pragma once
 
 #include <jobpool/batchoptions.h>
+#include <jobpool/jobstore.h>
 
 #include <QByteArray>
 #include <QList>
 #include <QString>
 
+#include <optional>
 #include <stdexcept>
 
 namespace jobpool::app {
@@ -28,8 +30,6 @@ struct InputSourceSpec
     bool linked = false;      ///< :::+ / ::::+ — paired with the previous source, not crossed
 };
 
-enum class ResumeMode { None, Resume, ResumeFailed, RetryFailed };
-
 /// Everything `jobpool run` was asked to do, parsed but not yet checked against the
 /// world (files, the store).
 struct RunRequest
@@ -44,12 +44,12 @@ struct RunRequest
     bool recursive = false; ///< expand directories among the inputs into their files
     QList<QByteArray> includes;
     QList<QByteArray> excludes;
-    QByteArray database;       ///< --db; empty: the default store
-    QByteArray logDirectory;   ///< --results-dir; empty: next to the store
-    QByteArray joblog;         ///< --joblog
-    bool joblogAppend = false; ///< --joblog +FILE
-    ResumeMode resume = ResumeMode::None;
-    qint64 resumeBatch = 0; ///< --resume N; 0: resume from the joblog, as parallel does
+    QByteArray database;              ///< --db; empty: the default store
+    QByteArray logDirectory;          ///< --results-dir; empty: next to the store
+    QByteArray joblog;                ///< --joblog
+    bool joblogAppend = false;        ///< --joblog +FILE
+    std::optional<ResumeMode> resume; ///< --resume, --resume-failed, --retry-failed
+    qint64 resumeBatch = 0;           ///< --resume N; 0: resume from the joblog, as parallel does
     QList<QByteArray> command;
     QList<InputSourceSpec> inputs; ///< empty: lines on stdin
 };

@@ -22,8 +22,18 @@ JobLog::JobLog(const QString &path, bool append)
         QIODevice::WriteOnly | (append ? QIODevice::Append : QIODevice::Truncate);
     if (!m_file.open(mode))
         throw PoolError(fileError(m_file));
-    if (m_file.size() == 0)
+    if (m_file.size() == 0) {
         m_pending = kHeader;
+    } else if (append) {
+        // A writer killed mid-line left its last line cut short, which readers ignore:
+        // drop it, or the next line would be glued to it.
+        QFile existing(path);
+        if (existing.open(QIODevice::ReadOnly)) {
+            const QByteArray all = existing.readAll();
+            if (!all.endsWith('\n'))
+                m_file.resize(all.lastIndexOf('\n') + 1);
+        }
+    }
 }
 
 void JobLog::write(const JoblogEntry &e)

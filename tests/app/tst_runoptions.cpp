@@ -104,15 +104,15 @@ private slots:
     void resume()
     {
         RunRequest r = parse("--resume 12");
-        QCOMPARE(r.resume, ResumeMode::Resume);
+        QCOMPARE(*r.resume, ResumeMode::Resume);
         QCOMPARE(r.resumeBatch, 12);
         QVERIFY(r.command.isEmpty());
         r = parse("--resume-failed --joblog log.tsv echo ::: a");
-        QCOMPARE(r.resume, ResumeMode::ResumeFailed);
+        QCOMPARE(*r.resume, ResumeMode::ResumeFailed);
         QCOMPARE(r.resumeBatch, 0);
         QCOMPARE(r.command, words("echo"));
         r = parse("--retry-failed --joblog log.tsv"); // the joblog holds the commands
-        QCOMPARE(r.resume, ResumeMode::RetryFailed);
+        QCOMPARE(*r.resume, ResumeMode::RetryFailed);
     }
 
     void errors_data()

@@ -117,6 +117,23 @@ private slots:
         QCOMPARE(s.failed.size(), 3);
     }
 
+    // Appending after a line a killed writer cut short starts a new line: the cut one is
+    // skipped by the reader, and the new entry is read whole.
+    void appendAfterACutLine()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("log.tsv"));
+        writeFile(path, kParallelJoblog + "5\t:\t1795330406.3");
+        {
+            JobLog log(path, true);
+            log.write({6, 1.0, 1.0, 0, 0, 0, "true"});
+            log.flush();
+        }
+        const JoblogSummary s = JobLog::read(path);
+        QVERIFY(s.succeeded.contains(6));
+        QVERIFY(!s.listed(5));
+    }
+
     void malformedLinesAreErrors_data()
     {
         QTest::addColumn<QByteArray>("line");

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <jobpool/batchrunner.h>
+#include <jobpool/commandtemplate.h>
+#include <jobpool/jobstore.h>
+#include <jobpool/pool.h>
+
+#include <QDateTime>
+#include <QFile>
+#include <QFuture>
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+
+namespace jobpool {
+namespace {
+
+constexpr int kCommitIntervalMs = 20;
+constexpr int kResignalIntervalMs = 100;
+constexpr int kMemoryPollMs = 100;
+constexpr int kWorkerPollMs = 5;
+
+/// MemAvailable from /proc/meminfo, in bytes; -1 when unknown.
+qint64 availableMemory()
+{
+    QFile meminfo(QStringLiteral("/proc/meminfo"));
+    if (!meminfo.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : meminfo.readAll().split('\n')) {
+        if (line.startsWith("MemAvailable:"))
+            return line.mid(13).trimmed().split(' ').first().toLongLong() * 1024;
+    }
+    return -1;
+}
+
+/// When the process \a pid started, in clock ticks since boot; 0 when it is gone.
+qint64 processStartTicks(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray text = stat.readAll();
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return fields.value(19).toLongLong(); // field 22 of the whole line
+}
+
+QByteArray logPath(const QByteArray &directory, qint64 seq, int attempt, const char *suffix)
+{
+    QByteArray name = QByteArray::number(seq);
+    if (attempt > 1)
+        name += '.' + QByteArray::number(attempt);
+    return directory + '/' + name + suffix;
+}
+
+} // namespace
+
+BatchRunner::BatchRunner(Setup setup, QObject *parent)
+    : QObject(parent)
+    , m_setup(std::move(setup))
+{
+    m_counts.total = m_setup.totalJobs;
+    m_setup.options.jobSlots = std::max(1, m_setup.options.jobSlots);
+    m_slotsInUse.assign(std::size_t(m_setup.options.jobSlots), false);
+    m_commitTimer.setInterval(kCommitIntervalMs);
+    connect(&m_commitTimer, &QTimer::timeout, this, &BatchRunner::commit);
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &BatchRunner::fill);
+    m_killTimer.setInterval(kResignalIntervalMs);
+    connect(&m_killTimer, &QTimer::timeout, this, [this] {
+        const bool graceOver = m_sinceStop.elapsed() >= m_setup.terminateGraceMs;
+        signalRunning(graceOver || m_killNow ? SIGKILL : SIGTERM);
+    });
+}
+
+BatchRunner::~BatchRunner() = default;
+
+void BatchRunner::start()
+{
+    PoolOptions options;
+    options.workers = m_setup.options.jobSlots;
+    options.workerProgram = m_setup.workerProgram;
+    m_pool = std::make_unique<Pool>(options);
+    m_commitTimer.start();
+    if (m_setup.options.delaySeconds <= 0) {
+        fill();
+        return;
+    }
+    // --delay spaces the jobs' real starts. The first waits for a ready worker (for one delay
+    // at most), lest it start late in a worker still starting up while the delay runs.
+    QElapsedTimer waited;
+    waited.start();
+    const auto whenReady = [this, waited](const auto &self) -> void {
+        const QList<WorkerInfo> workers = m_pool->workers();
+        const bool ready = std::any_of(workers.cbegin(), workers.cend(), [](const WorkerInfo &w) {
+            return w.state == WorkerInfo::State::Idle;
+        });
+        if (ready || m_stopping || waited.elapsed() >= qint64(m_setup.options.delaySeconds * 1000))
+            fill();
+        else
+            QTimer::singleShot(kWorkerPollMs, this, [self] { self(self); });
+    };
+    whenReady(whenReady);
+}
+
+void BatchRunner::fill()
+{
+    // The jobs that ended are committed before their slots take others, so that after a
+    // kill -9 only the jobs running then (one per slot) run again on --resume.
+    if (!m_uncommittedEnds.empty() && !m_stopping && m_running.size() < m_slotsInUse.size())
+        commit();
+    while (!m_stopping && m_running.size() < m_slotsInUse.size()) {
+        if (!mayStartNow())
+            return;
+        BatchJob job;
+        if (!m_retries.empty()) {
+            job = std::move(m_retries.front());
+            m_retries.pop_front();
+        } else if (m_sourceDone || !m_setup.source(job)) {
+            m_sourceDone = true;
+            break;
+        }
+        launch(std::move(job));
+    }
+    finishIfDone();
+}
+
+bool BatchRunner::mayStartNow()
+{
+    const BatchOptions &o = m_setup.options;
+    if (o.delaySeconds > 0 && m_sinceLastStart.isValid()) {
+        const qint64 wait = qint64(o.delaySeconds * 1000) - m_sinceLastStart.elapsed();
+        if (wait > 0) {
+            m_retryTimer.start(int(std::min<qint64>(wait, 60000)));
+            return false;
+        }
+    }
+    if (o.memfreeBytes > 0 && !m_running.empty()) {
+        const qint64 available = availableMemory();
+        if (available >= 0 && available < o.memfreeBytes) {
+            m_retryTimer.start(kMemoryPollMs);
+            return false;
+        }
+    }
+    return true;
+}
+
+int BatchRunner::takeSlot()
+{
+    const auto free = std::find(m_slotsInUse.begin(), m_slotsInUse.end(), false);
+    *free = true;
+    return int(free - m_slotsInUse.begin()) + 1;
+}
+
+qint64 BatchRunner::currentTimeoutMs() const
+{
+    const Timeout &t = m_setup.options.timeout;
+    if (t.seconds > 0)
+        return std::max<qint64>(1, qint64(t.seconds * 1000));
+    if (t.percent > 0 && m_successfulSeconds.size() >= 3) {
+        std::vector<double> sorted = m_successfulSeconds;
+        std::nth_element(sorted.begin(), sorted.begin() + qsizetype(sorted.size() / 2),
+                         sorted.end());
+        const double median = sorted[sorted.size() / 2];
+        return std::max<qint64>(1, qint64(median * t.percent / 100.0 * 1000));
+    }
+    return 0;
+}
+
+void BatchRunner::launch(BatchJob job)
+{
+    ++job.attempt;
+    job.slot = takeSlot();
+    job.argv = m_setup.command->expand(job.inputs, job.seq, job.slot);
+    job.stdoutPath = logPath(m_setup.logDirectory, job.seq, job.attempt, ".out");
+    job.stderrPath = logPath(m_setup.logDirectory, job.seq, job.attempt, ".err");
+    job.result = {};
+    job.outcome = BatchJob::Outcome::Pending;
+    job.launchedAtMs = QDateTime::currentMSecsSinceEpoch();
+
+    ExecRequest request;
+    request.argv = job.argv;
+    request.stdoutPath = job.stdoutPath;
+    request.stderrPath = job.stderrPath;
+    request.timeoutMs = currentTimeoutMs();
+
+    auto running = std::make_shared<BatchJob>(std::move(job));
+    m_running.push_back(running);
+    m_uncommittedStarts.push_back(std::make_shared<BatchJob>(*running));
+    ++m_counts.running;
+    m_sinceLastStart.start();
+    m_pool->applyAsync(jobpool::exec, request)
+        .then(this, [this, running](QFuture<ExecResult> done) {
+            ExecResult result;
+            try {
+                result = done.result();
+            } catch (const std::exception &e) {
+                // The worker died under it, or the pool went away: the job did not finish.
+                result.error = QString::fromUtf8(e.what());
+                result.exitCode = -1;
+            }
+            onResult(running, std::move(result));
+        });
+}
+
+void BatchRunner::onResult(std::shared_ptr<BatchJob> job, ExecResult result)
+{
+    m_running.erase(std::find(m_running.begin(), m_running.end(), job));
+    m_slotsInUse[std::size_t(job->slot - 1)] = false;
+    --m_counts.running;
+    job->result = std::move(result);
+    const ExecResult &r = job->result;
+
+    if (m_memoryKillPid != 0 && r.pid == m_memoryKillPid) {
+        // Killed to free memory (--memfree): not its fault; it runs again later.
+        m_memoryKillPid = 0;
+        job->outcome = BatchJob::Outcome::Interrupted;
+        m_uncommittedEnds.push_back(std::make_shared<BatchJob>(*job));
+        --job->attempt;
+        m_retries.push_back(*job);
+    } else if (m_killing && !r.succeeded() && (r.signal != 0 || !r.error.isEmpty())) {
+        job->outcome = BatchJob::Outcome::Interrupted; // stopped, not failed: --resume runs it
+        settle(job);
+    } else if (r.succeeded()) {
+        job->outcome = BatchJob::Outcome::Done;
+        m_successfulSeconds.push_back(double(r.wallUs) / 1e6);
+        settle(job);
+    } else if (!m_stopping
+               && (m_setup.options.tries == 0 || job->attempt < m_setup.options.tries)) {
+        job->outcome = BatchJob::Outcome::Failed; // this attempt; the job goes round again
+        m_uncommittedEnds.push_back(std::make_shared<BatchJob>(*job));
+        m_retries.push_back(*job);
+    } else {
+        job->outcome = BatchJob::Outcome::Failed;
+        settle(job);
+    }
+    // Queued, so that results arriving together share fill()'s commit.
+    QMetaObject::invokeMethod(this, &BatchRunner::fill, Qt::QueuedConnection);
+}
+
+void BatchRunner::settle(std::shared_ptr<BatchJob> job)
+{
+    switch (job->outcome) {
+    case BatchJob::Outcome::Done:
+        ++m_counts.done;
+        break;
+    case BatchJob::Outcome::Failed:
+        ++m_counts.failed;
+        break;
+    case BatchJob::Outcome::Interrupted:
+        ++m_counts.interrupted;
+        break;
+    case BatchJob::Outcome::Pending:
+        break;
+    }
+    m_uncommittedEnds.push_back(job);
+    m_finalEnds.insert(job.get());
+    checkHalt(*job);
+}
+
+void BatchRunner::checkHalt(const BatchJob &job)
+{
+    const HaltPolicy &h = m_setup.options.halt;
+    if (h.when == HaltPolicy::When::Never || m_stopping)
+        return;
+    const qint64 n = h.count == HaltPolicy::Count::Fail      ? m_counts.failed
+                     : h.count == HaltPolicy::Count::Success ? m_counts.done
+                                                             : m_counts.finished();
+    double threshold = h.threshold;
+    if (h.percent) {
+        if (m_counts.total <= 0)
+            return; // a percentage of an unknown number of jobs: never reached
+        threshold = std::ceil(double(m_counts.total) * h.threshold / 100.0);
+    }
+    if (double(n) < threshold)
+        return;
+    m_halted = true;
+    if (h.count == HaltPolicy::Count::Fail) {
+        if (h.percent)
+            m_haltStatus = int(m_counts.failed * 100 / std::max<qint64>(1, m_counts.total));
+        else if (h.threshold == 1)
+            m_haltStatus = job.result.signal != 0 ? 128 + job.result.signal
+                                                  : std::clamp(job.result.exitCode, 1, 255);
+    } else if (h.count == HaltPolicy::Count::Success) {
+        m_haltStatus = 0;
+    }
+    stopInternally(h.when == HaltPolicy::When::Now ? Stop::Terminate : Stop::Soon);
+}
+
+void BatchRunner::stop(Stop how)
+{
+    m_stoppedByUser = true;
+    stopInternally(how);
+}
+
+void BatchRunner::stopInternally(Stop how)
+{
+    m_stopping = true;
+    m_retryTimer.stop();
+    if (how != Stop::Soon) {
+        m_killing = true;
+        m_killNow = m_killNow || how == Stop::Kill;
+        if (!m_killTimer.isActive()) {
+            m_sinceStop.start();
+            m_killTimer.start();
+        }
+        signalRunning(m_killNow ? SIGKILL : SIGTERM);
+    }
+    finishIfDone();
+}
+
+void BatchRunner::signalRunning(int signal)
+{
+    if (!m_pool)
+        return;
+    for (const WorkerInfo &w : m_pool->workers()) {
+        if (w.childPid > 0)
+            ::kill(-pid_t(w.childPid), signal);
+    }
+}
+
+void BatchRunner::checkMemory()
+{
+    const qint64 wanted = m_setup.options.memfreeBytes;
+    if (wanted <= 0 || m_memoryKillPid != 0 || m_running.size() < 2 || !m_pool)
+        return;
+    const qint64 available = availableMemory();
+    if (available < 0 || available >= wanted / 2)
+        return;
+    // The youngest command goes back to the queue.
+    qint64 youngest = 0;
+    qint64 youngestStart = -1;
+    for (const WorkerInfo &w : m_pool->workers()) {
+        const qint64 started = w.childPid > 0 ? processStartTicks(w.childPid) : 0;
+        if (started > youngestStart) {
+            youngestStart = started;
+            youngest = w.childPid;
+        }
+    }
+    if (youngest > 0) {
+        m_memoryKillPid = youngest;
+        ::kill(-pid_t(youngest), SIGTERM);
+    }
+}
+
+void BatchRunner::commit()
+{
+    checkMemory();
+    if (m_uncommittedStarts.empty() && m_uncommittedEnds.empty())
+        return;
+    JobStore &store = *m_setup.store;
+    for (const auto &job : m_uncommittedStarts) {
+        store.jobStarted({m_setup.batch, job->seq},
+                         AttemptStart{job->attempt, job->slot, 0, job->launchedAtMs,
+                                      job->stdoutPath, job->stderrPath});
+    }
+    for (const auto &job : m_uncommittedEnds) {
+        const JobKey key{m_setup.batch, job->seq};
+        JobResult result{job->attempt, job->result, std::nullopt};
+        if (job->outcome == BatchJob::Outcome::Interrupted)
+            result.state = JobState::Interrupted;
+        else if (job->outcome == BatchJob::Outcome::Failed)
+            result.state = JobState::Failed;
+        store.jobFinished(key, result);
+        if (!m_finalEnds.contains(job.get()))
+            store.jobRequeued(key); // a failed attempt with tries left, or a --memfree kill
+    }
+    store.flush();
+    const auto starts = std::exchange(m_uncommittedStarts, {});
+    const auto ends = std::exchange(m_uncommittedEnds, {});
+    const auto finals = std::exchange(m_finalEnds, {});
+    for (const auto &job : starts)
+        emit jobStarted(*job);
+    for (const auto &job : ends) {
+        if (finals.contains(job.get()))
+            emit jobFinished(*job);
+    }
+    finishIfDone();
+}
+
+void BatchRunner::finishIfDone()
+{
+    if (m_finished || !m_running.empty())
+        return;
+    if (!m_stopping && !(m_sourceDone && m_retries.empty()))
+        return;
+    if (!m_uncommittedStarts.empty() || !m_uncommittedEnds.empty()) {
+        QMetaObject::invokeMethod(this, &BatchRunner::commit, Qt::QueuedConnection);
+        return;
+    }
+    m_finished = true;
+    m_commitTimer.stop();
+    m_retryTimer.stop();
+    m_killTimer.stop();
+    const bool complete = m_sourceDone && m_retries.empty() && !m_stopping;
+    m_setup.store->batchFinished(m_setup.batch, complete   ? BatchState::Finished
+                                                : m_halted ? BatchState::Halted
+                                                           : BatchState::Stopped);
+    emit finished();
+}
+
+int BatchRunner::exitStatus() const
+{
+    if (m_haltStatus >= 0)
+        return m_haltStatus;
+    if (m_stoppedByUser)
+        return 255;
+    return int(std::min<qint64>(m_counts.failed, 101));
+}
+
+std::vector<const BatchJob *> BatchRunner::runningJobs() const
+{
+    std::vector<const BatchJob *> jobs;
+    for (const auto &j : m_running)
+        jobs.push_back(j.get());
+    return jobs;
+}
+
+} // namespace jobpool

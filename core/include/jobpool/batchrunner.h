@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <jobpool/batchoptions.h>
+#include <jobpool/exec.h>
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+/// \file
+/// Running a batch: jobs pulled one by one from their source, expanded into commands,
+/// run as `exec` tasks in a pool of workers, every start and end kept in the job store.
+/// The same runner serves `jobpool run` and the desktop app.
+
+namespace jobpool {
+
+class CommandTemplate;
+class JobStore;
+class Pool;
+
+/// One job on its way through the runner.
+struct BatchJob
+{
+    qint64 id = 0;  ///< in the job store
+    qint64 seq = 0; ///< {#}, 1-based, in input order
+    QList<QByteArray> inputs;
+    int attempt = 0; ///< 1-based
+    int slot = 0;    ///< {%}, 1-based
+    QList<QByteArray> argv;
+    QByteArray stdoutPath;
+    QByteArray stderrPath;
+    qint64 launchedAtMs = 0; ///< handed to the pool (the worker may start it a little later)
+    ExecResult result;
+    /// How it ended: Done, Failed, or Interrupted (stopped by the user, halted, or killed
+    /// for lack of memory and not run again).
+    enum class Outcome { Pending, Done, Failed, Interrupted } outcome = Outcome::Pending;
+};
+
+struct BatchCounts
+{
+    qint64 total = -1; ///< -1 while the source has not said
+    qint64 done = 0;   ///< succeeded
+    qint64 failed = 0;
+    qint64 interrupted = 0;
+    qint64 running = 0;
+    qint64 finished() const { return done + failed + interrupted; }
+};
+
+class BatchRunner : public QObject
+{
+    Q_OBJECT
+
+public:
+    /// Gives the next job to run (id, seq, inputs), or false when there is none left.
+    using JobSource = std::function<bool(BatchJob &)>;
+
+    struct Setup
+    {
+        JobStore *store = nullptr;
+        qint64 batch = 0;
+        const CommandTemplate *command = nullptr;
+        BatchOptions options;
+        JobSource source;
+        qint64 totalJobs = -1;       ///< for percentages in --halt and the progress line
+        QByteArray logDirectory;     ///< where each job's .out and .err go
+        QString workerProgram;       ///< empty: this executable
+        int terminateGraceMs = 2000; ///< SIGTERM, then SIGKILL after this (stop())
+    };
+
+    explicit BatchRunner(Setup setup, QObject *parent = nullptr);
+    ~BatchRunner() override;
+
+    /// Starts the pool and the first jobs; finished() follows when all is done.
+    void start();
+
+    enum class Stop {
+        Soon,      ///< start no more jobs; let the running ones finish
+        Terminate, ///< also SIGTERM the running ones, SIGKILL after the grace period
+        Kill,      ///< SIGKILL the running ones now
+    };
+    void stop(Stop how);
+
+    BatchCounts counts() const { return m_counts; }
+    /// parallel's: the number of failed jobs (101 for more than 100), the failing job's
+    /// status under --halt ...,fail=1, 255 when the batch was stopped.
+    int exitStatus() const;
+    bool isFinished() const { return m_finished; }
+    /// The jobs running now (their log files grow as they run: --line-buffer).
+    std::vector<const BatchJob *> runningJobs() const;
+
+signals:
+    /// A job started; emitted once the store has it.
+    void jobStarted(const jobpool::BatchJob &job);
+    /// A job ended for good (a failed attempt that will be retried does not count);
+    /// emitted once the store has it.
+    void jobFinished(const jobpool::BatchJob &job);
+    void finished();
+
+private:
+    void fill();
+    bool mayStartNow();
+    void launch(BatchJob job);
+    void onResult(std::shared_ptr<BatchJob> job, ExecResult result);
+    void settle(std::shared_ptr<BatchJob> job);
+    void checkHalt(const BatchJob &job);
+    void stopInternally(Stop how);
+    void signalRunning(int signal);
+    void checkMemory();
+    void commit();
+    void finishIfDone();
+    qint64 currentTimeoutMs() const;
+    int takeSlot();
+
+    Setup m_setup;
+    std::unique_ptr<Pool> m_pool;
+    std::vector<std::shared_ptr<BatchJob>> m_running;
+    std::deque<BatchJob> m_retries;
+    std::vector<bool> m_slotsInUse;
+    std::vector<std::shared_ptr<BatchJob>> m_uncommittedStarts;
+    std::vector<std::shared_ptr<BatchJob>> m_uncommittedEnds; ///< attempts, final or not
+    QSet<const BatchJob *> m_finalEnds;      ///< those of m_uncommittedEnds that end their job
+    std::vector<double> m_successfulSeconds; ///< for --timeout P%
+    BatchCounts m_counts;
+    QTimer m_commitTimer;
+    QTimer m_retryTimer; ///< --delay and --memfree waits
+    QTimer m_killTimer;
+    QElapsedTimer m_sinceLastStart;
+    QElapsedTimer m_sinceStop;
+    bool m_sourceDone = false;
+    bool m_stopping = false; ///< no more starts
+    bool m_killing = false;  ///< running jobs are being signalled: their ends are interruptions
+    bool m_killNow = false;  ///< SIGKILL, not SIGTERM
+    bool m_stoppedByUser = false;
+    bool m_halted = false;
+    bool m_finished = false;
+    int m_haltStatus = -1; ///< set by --halt ...,fail=1
+    qint64 m_memoryKillPid = 0;
+};
+
+} // namespace jobpool
