@@ -182,6 +182,7 @@ void BatchRunner::launch(BatchJob job)
     request.stdoutPath = job.stdoutPath;
     request.stderrPath = job.stderrPath;
     request.timeoutMs = currentTimeoutMs();
+    request.logsWhileRunning = m_setup.options.lineBuffer;
 
     auto running = std::make_shared<BatchJob>(std::move(job));
     m_running.push_back(running);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
@@ -29,6 +30,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// A command still running after this long gets its log files under their names.
+constexpr qint64 kNameLogsAfterMs = 1000;
+
 /// A descriptor closed when it goes out of scope.
 class Fd
 {
@@ -44,6 +48,7 @@ public:
     Fd(const Fd &) = delete;
     Fd &operator=(const Fd &) = delete;
     int get() const { return m_fd; }
+    int release() { return std::exchange(m_fd, -1); }
     void close()
     {
         if (m_fd >= 0)
@@ -84,6 +89,79 @@ int openLog(const QByteArray &path)
     if (path.isEmpty())
         return ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     return ::open(path.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+}
+
+/// Log files that appear only when written to. The command writes into an unnamed file
+/// (O_TMPFILE) in the log's folder; afterwards it is linked under the log's name if it
+/// holds anything, or kept for the next job if not. A batch of quiet jobs so creates no
+/// inode per job, and two workers never queue for their folder's lock.
+class QuietLogs
+{
+public:
+    /// A descriptor to write \a path through; -1 and errno on failure. \a deferred says
+    /// whether settle() must name it.
+    int open(const QByteArray &path, bool &deferred)
+    {
+        deferred = false;
+        const qsizetype slash = path.lastIndexOf('/');
+        if (path.isEmpty() || slash < 0)
+            return openLog(path);
+        const QByteArray folder = path.left(std::max<qsizetype>(slash, 1));
+        for (auto it = m_spares.begin(); it != m_spares.end(); ++it) {
+            if (it->first == folder) {
+                const int fd = it->second;
+                m_spares.erase(it);
+                deferred = true;
+                return fd;
+            }
+        }
+        const int fd = ::open(folder.constData(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return openLog(path); // a file system without O_TMPFILE
+        deferred = true;
+        return fd;
+    }
+
+    /// After the command: names \a fd \a path when it was written to, else keeps it (and
+    /// removes an older file of that name: an empty log is no file).
+    void settle(int fd, const QByteArray &path)
+    {
+        struct stat st
+        {
+        };
+        if (::fstat(fd, &st) == 0 && st.st_size == 0) {
+            ::unlink(path.constData());
+            const QByteArray folder = path.left(std::max<qsizetype>(path.lastIndexOf('/'), 1));
+            if (m_spares.size() < 4) {
+                m_spares.emplace_back(folder, fd);
+                return;
+            }
+        } else {
+            name(fd, path);
+        }
+        ::close(fd);
+    }
+
+    /// Gives the unnamed file \a fd the name \a path now (a command that runs for a while:
+    /// its logs can be followed).
+    static void name(int fd, const QByteArray &path)
+    {
+        const QByteArray self = "/proc/self/fd/" + QByteArray::number(fd);
+        if (::linkat(AT_FDCWD, self.constData(), AT_FDCWD, path.constData(), AT_SYMLINK_FOLLOW) != 0
+            && errno == EEXIST) {
+            ::unlink(path.constData());
+            ::linkat(AT_FDCWD, self.constData(), AT_FDCWD, path.constData(), AT_SYMLINK_FOLLOW);
+        }
+    }
+
+private:
+    std::vector<std::pair<QByteArray, int>> m_spares; ///< empty unnamed files, by folder
+};
+
+QuietLogs &quietLogs()
+{
+    static QuietLogs logs; // a worker runs one command at a time
+    return logs;
 }
 
 /// Waits up to \a timeout (negative: for ever) for the process behind \a pidfd to end;
@@ -195,18 +273,41 @@ ExecResult exec(ExecRequest request)
                     127);
 
     Fd input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    Fd output(openLog(request.stdoutPath));
+    const bool oneFile = request.stderrPath == request.stdoutPath && !request.stdoutPath.isEmpty();
+    bool outputDeferred = false;
+    bool errorsDeferred = false;
+    Fd output(request.logsWhileRunning ? openLog(request.stdoutPath)
+                                       : quietLogs().open(request.stdoutPath, outputDeferred));
     if (output.get() < 0)
         return fail(QStringLiteral("cannot open log %1: %2")
                         .arg(describe(request.stdoutPath), QString::fromLocal8Bit(strerror(errno))),
                     127);
-    Fd errors(request.stderrPath == request.stdoutPath && !request.stdoutPath.isEmpty()
-                  ? ::dup(output.get())
-                  : openLog(request.stderrPath));
-    if (errors.get() < 0)
+    Fd errors(oneFile                    ? ::dup(output.get())
+              : request.logsWhileRunning ? openLog(request.stderrPath)
+                                         : quietLogs().open(request.stderrPath, errorsDeferred));
+    if (errors.get() < 0) {
+        const int error = errno;
+        if (outputDeferred)
+            quietLogs().settle(output.release(), request.stdoutPath);
+        errno = error;
         return fail(QStringLiteral("cannot open log %1: %2")
                         .arg(describe(request.stderrPath), QString::fromLocal8Bit(strerror(errno))),
                     127);
+    }
+    // Whatever happens from here, the deferred logs get their names (or go back).
+    struct Settle
+    {
+        Fd &output, &errors;
+        bool outputDeferred, errorsDeferred;
+        const ExecRequest &request;
+        ~Settle()
+        {
+            if (outputDeferred)
+                quietLogs().settle(output.release(), request.stdoutPath);
+            if (errorsDeferred)
+                quietLogs().settle(errors.release(), request.stderrPath);
+        }
+    } settle{output, errors, outputDeferred, errorsDeferred, request};
     int reportPipe[2];
     if (input.get() < 0 || ::pipe2(reportPipe, O_CLOEXEC) != 0)
         return fail(
@@ -238,8 +339,24 @@ ExecResult exec(ExecRequest request)
     StartFailure failure{0, 0};
     const bool notStarted = ::read(reportRead.get(), &failure, sizeof failure) == sizeof failure;
     Fd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!notStarted && (settle.outputDeferred || settle.errorsDeferred) && pidfd.get() >= 0) {
+        // Quick commands leave no empty log behind; one that runs longer gets its logs
+        // under their names now, so that they can be followed.
+        qint64 wait = kNameLogsAfterMs;
+        if (request.timeoutMs > 0)
+            wait = std::min(wait, request.timeoutMs);
+        if (!waitForExit(pidfd.get(), std::chrono::milliseconds(wait))) {
+            if (std::exchange(settle.outputDeferred, false))
+                QuietLogs::name(output.get(), request.stdoutPath);
+            if (std::exchange(settle.errorsDeferred, false))
+                QuietLogs::name(errors.get(), request.stderrPath);
+        }
+    }
+    const qint64 timeLeftMs =
+        request.timeoutMs
+        - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     if (!notStarted && request.timeoutMs > 0 && pidfd.get() >= 0
-        && !waitForExit(pidfd.get(), std::chrono::milliseconds(request.timeoutMs))) {
+        && !waitForExit(pidfd.get(), std::chrono::milliseconds(std::max<qint64>(0, timeLeftMs)))) {
         result.timedOut = true;
         terminateGroup(pid, pidfd.get());
         ::kill(-pid, SIGKILL); // grandchildren that outlived it; its zombie keeps the group id

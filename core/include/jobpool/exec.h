@@ -20,19 +20,25 @@ struct ExecRequest
     /// without a '/' is looked up in PATH, as a shell would.
     QList<QByteArray> argv;
     QByteArray workingDirectory; ///< empty: the worker's own
-    QByteArray stdoutPath;       ///< created or truncated; empty: discarded
+    QByteArray stdoutPath;       ///< written from the start; empty: discarded
     QByteArray stderrPath;       ///< likewise; the same path as stdoutPath: one file
     /// Over this, the group gets SIGTERM, again after 200 and 100 ms, SIGKILL after 50 ms
     /// more (GNU parallel's sequence). 0: no limit.
     qint64 timeoutMs = 0;
+    /// Log files under their names while the command runs (to follow them: --line-buffer).
+    /// Otherwise a log appears when the command ends, and only if it wrote something: an
+    /// empty log is no file at all (and an older file of that name is removed).
+    bool logsWhileRunning = false;
 
     friend QDataStream &operator<<(QDataStream &s, const ExecRequest &r)
     {
-        return s << r.argv << r.workingDirectory << r.stdoutPath << r.stderrPath << r.timeoutMs;
+        return s << r.argv << r.workingDirectory << r.stdoutPath << r.stderrPath << r.timeoutMs
+                 << r.logsWhileRunning;
     }
     friend QDataStream &operator>>(QDataStream &s, ExecRequest &r)
     {
-        return s >> r.argv >> r.workingDirectory >> r.stdoutPath >> r.stderrPath >> r.timeoutMs;
+        return s >> r.argv >> r.workingDirectory >> r.stdoutPath >> r.stderrPath >> r.timeoutMs
+               >> r.logsWhileRunning;
     }
 };
 

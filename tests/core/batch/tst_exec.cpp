@@ -87,7 +87,7 @@ private slots:
         ExecRequest request = testAppRequest(dir, {"stderr", "1"});
         QVERIFY(exec(request).succeeded());
         QCOMPARE(readAll(request.stderrPath).size(), 1 << 20);
-        QCOMPARE(readAll(request.stdoutPath), QByteArray()); // created, empty
+        QVERIFY(!QFile::exists(QFile::decodeName(request.stdoutPath))); // empty: no file
 
         request.stderrPath = request.stdoutPath; // one file for both
         request.argv = {testApp(), "stdout", "1"};
@@ -97,6 +97,28 @@ private slots:
         request.stdoutPath.clear(); // discarded
         request.stderrPath.clear();
         QVERIFY(exec(request).succeeded());
+    }
+
+    // An empty log leaves no file, and removes an older one of that name; a command that
+    // runs a while has its logs under their names while it runs.
+    void logsAppearWhenWrittenOrWhenTheCommandRunsLong()
+    {
+        QTemporaryDir dir;
+        ExecRequest request = testAppRequest(dir, {"echo", "first"});
+        QVERIFY(exec(request).succeeded());
+        QCOMPARE(readAll(request.stdoutPath), QByteArray("first\n"));
+        request.argv = {testApp(), "exit", "0"};
+        QVERIFY(exec(request).succeeded());
+        QVERIFY(!QFile::exists(QFile::decodeName(request.stdoutPath)));
+
+        jobpool::Pool pool({.workers = 1});
+        request.argv = {testApp(), "ignore-term"}; // prints "ready", then waits to be killed
+        QFuture<ExecResult> running = pool.applyAsync(jobpool::exec, request);
+        QTRY_COMPARE_WITH_TIMEOUT(readAll(request.stdoutPath), QByteArray("ready\n"), 20000);
+        QTRY_VERIFY(!pool.workers().isEmpty() && pool.workers().front().childPid > 0);
+        QVERIFY(::kill(-pid_t(pool.workers().front().childPid), SIGKILL) == 0);
+        QCOMPARE(running.result().signal, SIGKILL);
+        QCOMPARE(readAll(request.stdoutPath), QByteArray("ready\n")); // stays
     }
 
     void exitStatusAndSignal()
