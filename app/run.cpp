@@ -291,7 +291,7 @@ JoblogEntry joblogEntry(const BatchJob &job, const Prepared &p)
                        QFileInfo(QFile::decodeName(job.stdoutPath)).size(),
                        killed ? -1 : r.exitCode,
                        r.signal,
-                       retried ? job.inputs.value(0) : CommandTemplate::displayCommand(job.argv)};
+                       retried ? job.inputs.value(0) : JobLog::shellJoin(job.argv)};
 }
 
 int terminalWidth()
