@@ -267,35 +267,42 @@ qint64 JobStore::Private::markInterrupted(qint64 batch, const QString &why, bool
     return marked;
 }
 
+JobStore::Private::Runner JobStore::Private::runnerOf(qint64 batch, const QString &doing)
+{
+    QSqlQuery q = prepare(QStringLiteral("SELECT state, owner_pid, owner_start, owner_boot "
+                                         "FROM batches WHERE id = ?"),
+                          doing);
+    q.addBindValue(batch);
+    run(q, doing);
+    if (!q.next())
+        fail(Reason::NotFound, QStringLiteral("has no batch %1").arg(batch));
+    Runner r;
+    r.running = q.value(0).toString() == u"running";
+    r.pid = q.value(1).toLongLong();
+    r.start = q.value(2).toLongLong();
+    r.alive = storedetail::ownerAlive(r.pid, r.start, q.value(3).toString());
+    return r;
+}
+
 void JobStore::claimBatch(qint64 batch)
 {
     d->requireWritable("claim a batch");
     const QString doing = QStringLiteral("while claiming a batch");
     d->flushPending();
     Private::Transaction transaction(*d, doing);
-    QSqlQuery q = d->prepare(QStringLiteral("SELECT state, owner_pid, owner_start, owner_boot "
-                                            "FROM batches WHERE id = ?"),
-                             doing);
-    q.addBindValue(batch);
-    d->run(q, doing);
-    if (!q.next())
-        d->fail(Reason::NotFound, QStringLiteral("has no batch %1").arg(batch));
-    const bool running = q.value(0).toString() == u"running";
-    const qint64 pid = q.value(1).toLongLong();
-    const qint64 start = q.value(2).toLongLong();
-    const bool alive = storedetail::ownerAlive(pid, start, q.value(3).toString());
-    q = QSqlQuery();
-    if (running && alive && !d->claimed.contains(batch))
-        d->fail(Reason::InUse,
-                QStringLiteral("batch %1 is being run by %2")
-                    .arg(batch)
-                    .arg(isSelf(pid, start) ? QStringLiteral("another part of this process")
-                                            : QStringLiteral("process %1").arg(pid)));
+    const Private::Runner runner = d->runnerOf(batch, doing);
+    if (runner.running && runner.alive && !d->claimed.contains(batch))
+        d->fail(Reason::InUse, QStringLiteral("batch %1 is being run by %2")
+                                   .arg(batch)
+                                   .arg(isSelf(runner.pid, runner.start)
+                                            ? QStringLiteral("another part of this process")
+                                            : QStringLiteral("process %1").arg(runner.pid)));
     if (!d->claimed.contains(batch))
         d->markInterrupted(batch, QStringLiteral("interrupted: the process running it died"),
                            false);
     const detail::ProcessStamp self = detail::ProcessStamp::current();
-    q = d->prepare(QStringLiteral("UPDATE batches SET state = 'running', finished_at = NULL, "
+    QSqlQuery q =
+        d->prepare(QStringLiteral("UPDATE batches SET state = 'running', finished_at = NULL, "
                                   "owner_pid = ?, owner_start = ?, owner_boot = ? WHERE id = ?"),
                    doing);
     q.addBindValue(qint64(self.pid));
@@ -314,21 +321,11 @@ qint64 JobStore::recover(qint64 batch)
     const QString doing = QStringLiteral("while recovering a batch");
     d->flushPending();
     Private::Transaction transaction(*d, doing);
-    QSqlQuery q = d->prepare(QStringLiteral("SELECT state, owner_pid, owner_start, owner_boot "
-                                            "FROM batches WHERE id = ?"),
-                             doing);
-    q.addBindValue(batch);
-    d->run(q, doing);
-    if (!q.next())
-        d->fail(Reason::NotFound, QStringLiteral("has no batch %1").arg(batch));
-    const bool running = q.value(0).toString() == u"running";
-    if (running
-        && storedetail::ownerAlive(q.value(1).toLongLong(), q.value(2).toLongLong(),
-                                   q.value(3).toString()))
+    const Private::Runner runner = d->runnerOf(batch, doing);
+    if (runner.running && runner.alive)
         return 0; // its runner lives: what it runs is running
-    q = QSqlQuery();
     const qint64 marked = d->markInterrupted(
-        batch, QStringLiteral("interrupted: the process running it died"), running);
+        batch, QStringLiteral("interrupted: the process running it died"), runner.running);
     transaction.commit();
     return marked;
 }

@@ -104,6 +104,16 @@ struct JobStore::Private
     void requireWritable(const char *what) const;
 
     QSqlQuery prepare(const QString &sql, const QString &doing);
+    /// Who runs a batch, as the store has it.
+    struct Runner
+    {
+        bool running = false; ///< the batch's state says so
+        qint64 pid = 0;
+        qint64 start = 0;
+        bool alive = false; ///< and that process is still there
+    };
+    /// The runner of \a batch; fails NotFound when the store has no such batch.
+    Runner runnerOf(qint64 batch, const QString &doing);
     QSqlQuery &cachedQuery(Cached which, const char *sql);
     void run(QSqlQuery &query, const QString &doing);
     /// Runs \a sql (no parameters) and returns the query positioned before its first row.
