@@ -338,11 +338,13 @@ private slots:
     void keepOrder()
     {
         QFETCH(bool, keep);
-        // The first job ends only once the two after it have.
+        // The first job ends only once jobpool has seen the two after it end: their lines are
+        // in the joblog (header + 2), which jobpool writes after printing a job's output.
         const QString script = QStringLiteral(
-            "case {} in 3) while [ ! -e done-1 ] || [ ! -e done-2 ]; do sleep 0.02; done;; "
-            "*) touch done-{};; esac; echo {}");
-        QStringList args{u"-j3"_s, u"sh"_s, u"-c"_s, script, u":::"_s, u"3"_s, u"1"_s, u"2"_s};
+            "case {} in 3) until [ \"$(cat jl 2>/dev/null | wc -l)\" -ge 3 ]; do sleep 0.02; "
+            "done;; esac; echo {}");
+        QStringList args{u"-j3"_s, u"--joblog"_s, u"jl"_s, u"sh"_s, u"-c"_s,
+                         script,   u":::"_s,      u"3"_s,  u"1"_s,  u"2"_s};
         if (keep)
             args.prepend(u"-k"_s);
         const Outcome o = run(args);
