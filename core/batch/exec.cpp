@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "../pool/protocol.h"
+#include "builtinexec.h"
 
 #include <jobpool/exec.h>
 #include <jobpool/task.h>
@@ -255,7 +256,10 @@ struct StartFailure
 
 ExecResult exec(ExecRequest request)
 {
+    if (std::optional<ExecResult> builtin = detail::runBuiltinCommand(request))
+        return *builtin;
     ExecResult result;
+    result.workerPid = ::getpid();
     result.startedAtMs = QDateTime::currentMSecsSinceEpoch();
     const Clock::time_point started = Clock::now();
     auto fail = [&](QString why, int exitCode) {
@@ -333,7 +337,7 @@ ExecResult exec(ExecRequest request)
                 .arg(describe(request.argv.front()), QString::fromLocal8Bit(strerror(errno))),
             127);
     result.pid = pid;
-    detail::publishChildPid(pid);
+    detail::publishChildPid(pid, request.tag);
 
     reportWrite.close();
     StartFailure failure{0, 0};

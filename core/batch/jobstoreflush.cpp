@@ -100,7 +100,8 @@ void JobStore::Private::flushPending()
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     QSqlQuery &finish = cachedQuery(
         Cached::AttemptFinish,
-        "UPDATE attempts SET command_pid = ?, started_at = coalesce(?, started_at), "
+        "UPDATE attempts SET command_pid = ?, worker_pid = coalesce(?, worker_pid), "
+        "started_at = coalesce(?, started_at), "
         "ended_at = ?, wall_us = ?, user_cpu_us = ?, system_cpu_us = ?, peak_rss_kib = ?, "
         "exit_code = ?, signal = ?, timed_out = ?, outcome = ?, error = ? "
         "WHERE batch_id = ? AND seq = ? AND attempt = ?");
@@ -114,6 +115,7 @@ void JobStore::Private::flushPending()
         if (!a.started && a.finished) {
             int at = 0;
             finish.bindValue(at++, storedetail::nullIfZero(r.pid));
+            finish.bindValue(at++, storedetail::nullIfZero(r.workerPid));
             finish.bindValue(at++, started);
             finish.bindValue(at++, r.endedAtMs);
             finish.bindValue(at++, r.wallUs);
@@ -137,7 +139,8 @@ void JobStore::Private::flushPending()
         full.bindValue(at++, seq);
         full.bindValue(at++, attempt);
         full.bindValue(at++, a.start.slot);
-        full.bindValue(at++, storedetail::nullIfZero(a.start.workerPid));
+        full.bindValue(at++, storedetail::nullIfZero(
+                                 a.finished && r.workerPid != 0 ? r.workerPid : a.start.workerPid));
         full.bindValue(at++, a.finished ? storedetail::nullIfZero(r.pid) : QVariant());
         full.bindValue(at++, a.finished && r.startedAtMs != 0
                                  ? QVariant(r.startedAtMs)

@@ -16,7 +16,7 @@ namespace jobpool::ipc {
 struct ChannelHeader
 {
     static constexpr std::uint32_t kMagic = 0x4a50434e; // "JPCN"
-    static constexpr std::uint32_t kVersion = 2;
+    static constexpr std::uint32_t kVersion = 3;
 
     std::uint32_t magic = kMagic;
     std::uint32_t version = kVersion;
@@ -30,6 +30,7 @@ struct ChannelHeader
     RingControl requests;
     RingControl responses;
     alignas(64) std::atomic<std::int64_t> childPid{0}; ///< a command the worker runs, if any
+    std::atomic<std::int64_t> childTag{0}; ///< what the task calls that command (a job number)
 };
 
 /// What a channel segment looks like from one side. Behind the two rings lie two bulk

@@ -551,6 +551,7 @@ void Dispatcher::publish()
         info.tasksDone = w->tasksDone;
         info.startedAt = w->startedWall;
         info.childPid = w->publishedChildPid = w->channel.childPid();
+        info.childTag = info.childPid ? w->channel.childTag() : 0;
         snapshot.append(info);
         for (const Chunk &c : w->inFlight)
             running += c.count;

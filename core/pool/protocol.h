@@ -67,9 +67,10 @@ std::pair<QString, QString> describeException(const std::exception_ptr &error);
 /// Returns the process's exit status.
 int runWorker(int channelFd, int bellFd, pid_t parentPid);
 
-/// In a worker, tells the parent which command a task is running (0: none), for
-/// WorkerInfo::childPid and for signalling its process group; elsewhere does nothing.
-void publishChildPid(qint64 pid);
+/// In a worker, tells the parent which command a task is running (0: none) and the task's
+/// own name for it (say, a job number), for WorkerInfo::childPid and childTag and for
+/// signalling its process group; elsewhere does nothing.
+void publishChildPid(qint64 pid, qint64 tag = 0);
 
 /// A Process child: runs the call stored in the inherited segment. Returns the exit status.
 int runProcessChild(int callFd, pid_t parentPid);

@@ -61,11 +61,12 @@ void init(int &argc, char **argv)
 
 namespace detail {
 
-void publishChildPid(qint64 pid)
+void publishChildPid(qint64 pid, qint64 tag)
 {
     if (!g_channel)
         return;
-    g_channel->childPid.store(pid, std::memory_order_relaxed);
+    g_channel->childTag.store(tag, std::memory_order_relaxed);
+    g_channel->childPid.store(pid, std::memory_order_release);
     g_parentBell->parentBell.ring();
 }
 

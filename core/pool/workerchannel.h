@@ -72,7 +72,8 @@ public:
         return m_responses.hasData() || (!m_outbox.empty() && m_requests.drained());
     }
     /// The pid of a command the worker runs on behalf of a task, if any.
-    qint64 childPid() const { return m_view.header->childPid.load(std::memory_order_relaxed); }
+    qint64 childPid() const { return m_view.header->childPid.load(std::memory_order_acquire); }
+    qint64 childTag() const { return m_view.header->childTag.load(std::memory_order_relaxed); }
 
 private:
     ipc::Segment m_segment;

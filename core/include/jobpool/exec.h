@@ -29,24 +29,27 @@ struct ExecRequest
     /// Otherwise a log appears when the command ends, and only if it wrote something: an
     /// empty log is no file at all (and an older file of that name is removed).
     bool logsWhileRunning = false;
+    /// Published with the command's pid while it runs (WorkerInfo::childTag): a job number.
+    qint64 tag = 0;
 
     friend QDataStream &operator<<(QDataStream &s, const ExecRequest &r)
     {
         return s << r.argv << r.workingDirectory << r.stdoutPath << r.stderrPath << r.timeoutMs
-                 << r.logsWhileRunning;
+                 << r.logsWhileRunning << r.tag;
     }
     friend QDataStream &operator>>(QDataStream &s, ExecRequest &r)
     {
         return s >> r.argv >> r.workingDirectory >> r.stdoutPath >> r.stderrPath >> r.timeoutMs
-               >> r.logsWhileRunning;
+               >> r.logsWhileRunning >> r.tag;
     }
 };
 
 struct ExecResult
 {
     qint64 pid = 0;
-    int exitCode = -1; ///< the status it exited with; 127 when it could not be started
-    int signal = 0;    ///< the signal that ended it, or 0
+    qint64 workerPid = 0; ///< the worker process that ran it
+    int exitCode = -1;    ///< the status it exited with; 127 when it could not be started
+    int signal = 0;       ///< the signal that ended it, or 0
     bool timedOut = false;
     /// Why it could not be started ("command not found: foo", "cannot open log …"),
     /// empty when it ran.
@@ -62,13 +65,14 @@ struct ExecResult
 
     friend QDataStream &operator<<(QDataStream &s, const ExecResult &r)
     {
-        return s << r.pid << r.exitCode << r.signal << r.timedOut << r.error << r.startedAtMs
-                 << r.endedAtMs << r.wallUs << r.userUs << r.systemUs << r.maxRssKiB;
+        return s << r.pid << r.workerPid << r.exitCode << r.signal << r.timedOut << r.error
+                 << r.startedAtMs << r.endedAtMs << r.wallUs << r.userUs << r.systemUs
+                 << r.maxRssKiB;
     }
     friend QDataStream &operator>>(QDataStream &s, ExecResult &r)
     {
-        return s >> r.pid >> r.exitCode >> r.signal >> r.timedOut >> r.error >> r.startedAtMs
-               >> r.endedAtMs >> r.wallUs >> r.userUs >> r.systemUs >> r.maxRssKiB;
+        return s >> r.pid >> r.workerPid >> r.exitCode >> r.signal >> r.timedOut >> r.error
+               >> r.startedAtMs >> r.endedAtMs >> r.wallUs >> r.userUs >> r.systemUs >> r.maxRssKiB;
     }
 };
 

@@ -67,6 +67,7 @@ struct WorkerInfo
     qint64 tasksDone = 0;
     QDateTime startedAt;
     qint64 childPid = 0; ///< a command the worker runs on behalf of a task, if any
+    qint64 childTag = 0; ///< the task's name for that command (a batch's job number), or 0
 };
 
 /// Counts of items (one map input, one apply call) since the pool was created.

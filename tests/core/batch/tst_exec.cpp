@@ -240,13 +240,15 @@ private slots:
         QVERIFY(r.startedAtMs > 1700000000000); // wall clock, not a monotonic counter
     }
 
-    // Through a worker: the parent sees the command's pid while it runs and can signal its
-    // group (what cancelling a job does). The worker ignores SIGINT; its command must not.
+    // Through a worker: the parent sees the command's pid and tag (a job number) while it
+    // runs and can signal its group (what cancelling a job does). The worker ignores SIGINT;
+    // its command must not. The result names the worker that ran it.
     void throughAPoolWorker()
     {
         QTemporaryDir dir;
         jobpool::Pool pool({.workers = 1});
         ExecRequest request = testAppRequest(dir, {"hang"});
+        request.tag = 42;
         QFuture<ExecResult> running = pool.applyAsync(jobpool::exec, request);
         qint64 commandPid = 0;
         QTRY_VERIFY([&] {
@@ -254,12 +256,15 @@ private slots:
             commandPid = workers.isEmpty() ? 0 : workers.front().childPid;
             return commandPid > 0;
         }());
+        QCOMPARE(pool.workers().front().childTag, 42);
         QVERIFY(::kill(-pid_t(commandPid), SIGINT) == 0);
         const ExecResult r = running.result();
         QCOMPARE(r.pid, commandPid);
+        QCOMPARE(r.workerPid, pool.workers().front().pid);
         QCOMPARE(r.signal, SIGINT);
         QVERIFY(!r.timedOut);
         QTRY_COMPARE(pool.workers().front().childPid, 0);
+        QCOMPARE(pool.workers().front().childTag, 0);
 
         request.argv = {testApp(), "echo", "from a worker"};
         QVERIFY(pool.apply(jobpool::exec, request).succeeded());
