@@ -32,8 +32,6 @@
 namespace jobpool::app {
 namespace {
 
-constexpr qint64 kPage = 1000;
-
 int fail(const QString &message)
 {
     std::fprintf(stderr, "jobpool run: %s\n", message.toLocal8Bit().constData());
@@ -132,42 +130,6 @@ QList<JobState> statesFor(ResumeMode mode)
         return {JobState::Failed};
     }
     return {};
-}
-
-/// Hands the runner the jobs \a mode selects, a page at a time, in seq order.
-BatchRunner::JobSource pageThrough(JobStore &store, qint64 batch, ResumeMode mode, bool runSkipped)
-{
-    struct Pager
-    {
-        qint64 after = 0;
-        QList<JobToRun> page;
-        qsizetype at = 0;
-        bool done = false;
-    };
-    auto pager = std::make_shared<Pager>();
-    return [&store, batch, mode, runSkipped, pager](BatchJob &job) {
-        for (;;) {
-            if (pager->at == pager->page.size()) {
-                if (pager->done)
-                    return false;
-                pager->page = store.jobsToRun(batch, mode, pager->after, kPage);
-                pager->at = 0;
-                if (pager->page.isEmpty()) {
-                    pager->done = true;
-                    return false;
-                }
-            }
-            pager->after = pager->page[pager->at].seq;
-            if (runSkipped || pager->page[pager->at].state != JobState::Skipped)
-                break;
-            ++pager->at;
-        }
-        const JobToRun &next = pager->page[pager->at++];
-        job.seq = next.seq;
-        job.inputs = next.inputs;
-        job.attempt = next.attempts;
-        return true;
-    };
 }
 
 /// Where a batch's job logs go: --results-dir, or beside the store.
@@ -320,7 +282,7 @@ int execute(const RunRequest &r)
     setup.batch = p.batch;
     setup.command = &p.command;
     setup.options = p.options;
-    setup.source = pageThrough(store, p.batch, p.mode, p.runSkipped);
+    setup.source = jobsFromStore(store, p.batch, p.mode, p.runSkipped);
     setup.totalJobs = p.total;
     setup.logDirectory = p.logDirectory;
     setup.workerProgram = workerProgram();

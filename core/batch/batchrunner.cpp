@@ -70,6 +70,8 @@ BatchRunner::BatchRunner(Setup setup, QObject *parent)
         const bool graceOver = m_sinceStop.elapsed() >= m_setup.terminateGraceMs;
         signalRunning(graceOver || m_killNow ? SIGKILL : SIGTERM);
     });
+    m_cancelTimer.setInterval(kResignalIntervalMs);
+    connect(&m_cancelTimer, &QTimer::timeout, this, &BatchRunner::signalCancelled);
 }
 
 BatchRunner::~BatchRunner() = default;
@@ -106,9 +108,11 @@ void BatchRunner::fill()
 {
     // The jobs that ended are committed before their slots take others, so that after a
     // kill -9 only the jobs running then (one per slot) run again on --resume.
-    if (!m_uncommittedEnds.empty() && !m_stopping && m_running.size() < m_slotsInUse.size())
+    if (!m_uncommittedEnds.empty() && !m_stopping && !m_paused
+        && m_running.size() < std::size_t(m_setup.options.jobSlots))
         commit();
-    while (!m_stopping && m_running.size() < m_slotsInUse.size()) {
+    const auto slotCount = std::size_t(m_setup.options.jobSlots);
+    while (!m_stopping && !m_paused && m_running.size() < slotCount) {
         if (!mayStartNow())
             return;
         BatchJob job;
@@ -118,7 +122,11 @@ void BatchRunner::fill()
         } else if (m_sourceDone || !m_setup.source(job)) {
             m_sourceDone = true;
             break;
+        } else if (m_ranAgain.contains(job.seq)) {
+            continue; // runAgain() took it
         }
+        if (m_cancelled.remove(job.seq))
+            continue; // counted and stored as skipped by cancel() and its caller
         launch(std::move(job));
     }
     finishIfDone();
@@ -146,7 +154,11 @@ bool BatchRunner::mayStartNow()
 
 int BatchRunner::takeSlot()
 {
-    const auto free = std::find(m_slotsInUse.begin(), m_slotsInUse.end(), false);
+    auto free = std::find(m_slotsInUse.begin(), m_slotsInUse.end(), false);
+    if (free == m_slotsInUse.end()) { // more slots than ever before (setJobSlots)
+        m_slotsInUse.push_back(false);
+        free = m_slotsInUse.end() - 1;
+    }
     *free = true;
     return int(free - m_slotsInUse.begin()) + 1;
 }
@@ -183,6 +195,8 @@ void BatchRunner::launch(BatchJob job)
     request.stderrPath = job.stderrPath;
     request.timeoutMs = currentTimeoutMs();
     request.logsWhileRunning = m_setup.options.lineBuffer;
+    request.tag = job.seq;
+    request.workingDirectory = m_setup.workingDirectory;
 
     auto running = std::make_shared<BatchJob>(std::move(job));
     m_running.push_back(running);
@@ -211,7 +225,10 @@ void BatchRunner::onResult(std::shared_ptr<BatchJob> job, ExecResult result)
     job->result = std::move(result);
     const ExecResult &r = job->result;
 
-    if (m_memoryKillPid != 0 && r.pid == m_memoryKillPid) {
+    if (m_cancelled.remove(job->seq)) {
+        job->outcome = BatchJob::Outcome::Cancelled;
+        settle(job);
+    } else if (m_memoryKillPid != 0 && r.pid == m_memoryKillPid) {
         // Killed to free memory (--memfree): not its fault; it runs again later.
         m_memoryKillPid = 0;
         job->outcome = BatchJob::Outcome::Interrupted;
@@ -249,6 +266,9 @@ void BatchRunner::settle(std::shared_ptr<BatchJob> job)
         break;
     case BatchJob::Outcome::Interrupted:
         ++m_counts.interrupted;
+        break;
+    case BatchJob::Outcome::Cancelled:
+        ++m_counts.cancelled;
         break;
     case BatchJob::Outcome::Pending:
         break;
@@ -359,6 +379,8 @@ void BatchRunner::commit()
         JobResult result{job->attempt, job->result, std::nullopt};
         if (job->outcome == BatchJob::Outcome::Interrupted)
             result.state = JobState::Interrupted;
+        else if (job->outcome == BatchJob::Outcome::Cancelled)
+            result.state = JobState::Skipped;
         else if (job->outcome == BatchJob::Outcome::Failed)
             result.state = JobState::Failed;
         store.jobFinished(key, result);
@@ -392,6 +414,7 @@ void BatchRunner::finishIfDone()
     m_commitTimer.stop();
     m_retryTimer.stop();
     m_killTimer.stop();
+    m_cancelTimer.stop();
     const bool complete = m_sourceDone && m_retries.empty() && !m_stopping;
     m_setup.store->batchFinished(m_setup.batch, complete   ? BatchState::Finished
                                                 : m_halted ? BatchState::Halted

@@ -3,8 +3,11 @@
 
 #include <jobpool/batchoptions.h>
 #include <jobpool/exec.h>
+#include <jobpool/jobstore.h>
+#include <jobpool/pool.h>
 
 #include <QElapsedTimer>
+#include <QList>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -23,7 +26,6 @@ namespace jobpool {
 
 class CommandTemplate;
 class JobStore;
-class Pool;
 
 /// One job on its way through the runner.
 struct BatchJob
@@ -38,9 +40,10 @@ struct BatchJob
     QByteArray stderrPath;
     qint64 launchedAtMs = 0; ///< handed to the pool (the worker may start it a little later)
     ExecResult result;
-    /// How it ended: Done, Failed, or Interrupted (stopped by the user, halted, or killed
-    /// for lack of memory and not run again).
-    enum class Outcome { Pending, Done, Failed, Interrupted } outcome = Outcome::Pending;
+    /// How it ended: Done, Failed, Interrupted (stopped by the user, halted, or killed
+    /// for lack of memory and not run again), or Cancelled (the user cancelled this job:
+    /// stored as skipped, so that no resume runs it).
+    enum class Outcome { Pending, Done, Failed, Interrupted, Cancelled } outcome = Outcome::Pending;
 };
 
 struct BatchCounts
@@ -49,8 +52,9 @@ struct BatchCounts
     qint64 done = 0;   ///< succeeded
     qint64 failed = 0;
     qint64 interrupted = 0;
+    qint64 cancelled = 0;
     qint64 running = 0;
-    qint64 finished() const { return done + failed + interrupted; }
+    qint64 finished() const { return done + failed + interrupted + cancelled; }
 };
 
 class BatchRunner : public QObject
@@ -70,6 +74,7 @@ public:
         JobSource source;
         qint64 totalJobs = -1;       ///< for percentages in --halt and the progress line
         QByteArray logDirectory;     ///< where each job's .out and .err go
+        QByteArray workingDirectory; ///< the commands'; empty: this process's
         QString workerProgram;       ///< empty: this executable
         int terminateGraceMs = 2000; ///< SIGTERM, then SIGKILL after this (stop())
     };
@@ -87,6 +92,30 @@ public:
     };
     void stop(Stop how);
 
+    /// Paused, the runner starts nothing new; running jobs go on. Not the same as stop():
+    /// a paused batch is not finished.
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
+
+    /// How many jobs run at once ({%} goes up to it), applied now: more workers start, or
+    /// the surplus ones leave once their jobs end.
+    void setJobSlots(int count);
+    int jobSlots() const { return m_setup.options.jobSlots; }
+
+    /// Cancels jobs of this batch that have not ended: a running one is killed (its whole
+    /// process group, SIGTERM then SIGKILL), a waiting one will not start. Either ends as
+    /// Outcome::Cancelled, stored as skipped. The caller marks a job the runner has not
+    /// pulled from its source yet as skipped in the store; the runner passes over it.
+    void cancel(const QList<qint64> &seqs);
+
+    /// Runs these jobs (again) before the rest; \a jobs carry seq, inputs and the number
+    /// of attempts so far. A finished runner starts over with them (the store's batch is
+    /// claimed again): the GUI's Retry.
+    void runAgain(const QList<BatchJob> &jobs);
+
+    /// The workers and the commands they run (WorkerInfo::childTag is the job's seq).
+    QList<WorkerInfo> workers() const;
+
     BatchCounts counts() const { return m_counts; }
     /// parallel's: the number of failed jobs (101 for more than 100), the failing job's
     /// status under --halt ...,fail=1, 255 when the batch was stopped.
@@ -102,6 +131,8 @@ signals:
     /// emitted once the store has it.
     void jobFinished(const jobpool::BatchJob &job);
     void finished();
+    /// A job of runAgain() was handed back to the queue, or the source skipped one.
+    void countsChanged();
 
 private:
     void fill();
@@ -117,6 +148,8 @@ private:
     void finishIfDone();
     qint64 currentTimeoutMs() const;
     int takeSlot();
+    bool isRunning(qint64 seq) const;
+    void signalCancelled();
 
     Setup m_setup;
     std::unique_ptr<Pool> m_pool;
@@ -125,7 +158,11 @@ private:
     std::vector<bool> m_slotsInUse;
     std::vector<std::shared_ptr<BatchJob>> m_uncommittedStarts;
     std::vector<std::shared_ptr<BatchJob>> m_uncommittedEnds; ///< attempts, final or not
-    QSet<const BatchJob *> m_finalEnds;      ///< those of m_uncommittedEnds that end their job
+    QSet<const BatchJob *> m_finalEnds; ///< those of m_uncommittedEnds that end their job
+    QSet<qint64> m_cancelled; ///< seqs to pass over when the source yields them, or killed
+    QSet<qint64> m_ranAgain;  ///< seqs runAgain() queued: the source's copies are passed over
+    QElapsedTimer m_sinceCancel;
+    QTimer m_cancelTimer;                    ///< signals cancelled jobs until they end
     std::vector<double> m_successfulSeconds; ///< for --timeout P%
     BatchCounts m_counts;
     QTimer m_commitTimer;
@@ -140,8 +177,15 @@ private:
     bool m_stoppedByUser = false;
     bool m_halted = false;
     bool m_finished = false;
+    bool m_paused = false;
     int m_haltStatus = -1; ///< set by --halt ...,fail=1
     qint64 m_memoryKillPid = 0;
 };
+
+/// A source that hands the runner the jobs of \a batch that \a mode selects, a page at a
+/// time in seq order, from \a store (which must outlive it). Skipped jobs (those an earlier
+/// joblog has) run only with \a runSkipped.
+BatchRunner::JobSource jobsFromStore(JobStore &store, qint64 batch, ResumeMode mode,
+                                     bool runSkipped);
 
 } // namespace jobpool
