@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <jobpool/batchrunner.h>
+#include <jobpool/jobstore.h>
+
+#include <QObject>
+
+#include <deque>
+#include <memory>
+
+/// \file
+/// The desktop app's batches: one job store, one batch running at a time (the ones
+/// added meanwhile wait their turn, HandBrake-like), and the controls a person uses on
+/// them — pause, pool size, stop, cancel, retry, resume after a crash.
+
+namespace jobpool {
+
+class CommandTemplate;
+
+class BatchSession : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QString storePath;     ///< empty: JobStore::defaultPath()
+        QString workerProgram; ///< empty: this executable
+        int poolSize = 0;      ///< jobs at once; 0: one per core
+        int terminateGraceMs = 2000;
+    };
+
+    /// Opens (or creates) the store. Throws StoreError when it cannot.
+    explicit BatchSession(Options options, QObject *parent = nullptr);
+    ~BatchSession() override;
+
+    JobStore &store() { return m_store; }
+
+    struct NewBatch
+    {
+        QString name{};
+        QList<QByteArray> templateArgv{};
+        bool shell = false;
+        QList<QByteArray> inputs{}; ///< one job each
+        QByteArray workingDirectory{};
+    };
+    /// Checks the template (CommandTemplate's error, as a StoreError-free
+    /// std::invalid_argument naming the problem), stores the batch and every job, and
+    /// starts it now or once the running batch is done. Returns its id.
+    qint64 submit(const NewBatch &batch);
+
+    /// The batch running now (paused or not), 0 when none.
+    qint64 runningBatch() const;
+    QList<qint64> waitingBatches() const;
+    /// The runner of the running batch, or nullptr.
+    const BatchRunner *runner() const;
+    QList<WorkerInfo> workers() const;
+
+    enum class State { Idle, Running, Paused, Stopping };
+    State state() const;
+
+    void pause();
+    void resume();
+    /// Stops the running batch (Soon: its running jobs finish; Terminate: they are
+    /// stopped too) and holds back the waiting ones until start().
+    void stop(BatchRunner::Stop how);
+    /// Starts the next waiting batch when none runs.
+    void start();
+
+    int poolSize() const { return m_options.poolSize; }
+    /// Applied to the running batch at once.
+    void setPoolSize(int size);
+
+    /// Cancels jobs of \a batch that have not ended: running ones are killed, waiting ones
+    /// never start; they are stored as skipped (shown as "cancelled").
+    void cancel(qint64 batch, const QList<qint64> &seqs);
+    /// Runs again the jobs of \a batch that failed, were cancelled or interrupted: in the
+    /// running batch at once, else \a batch waits its turn.
+    void retry(qint64 batch, const QList<qint64> &seqs);
+
+    /// Batches that a crash or a kill interrupted and that still have jobs to run.
+    QList<BatchRecord> interruptedBatches();
+    /// Queues an interrupted or stopped batch to run its remaining jobs.
+    void resumeBatch(qint64 batch);
+
+signals:
+    void batchStarted(qint64 batch);
+    void batchFinished(qint64 batch, jobpool::BatchState state);
+    void stateChanged();
+    void jobStarted(qint64 batch, const jobpool::BatchJob &job);
+    void jobFinished(qint64 batch, const jobpool::BatchJob &job);
+    /// cancel() or retry() changed these jobs in the store.
+    void jobsChanged(qint64 batch, const QList<qint64> &seqs);
+    /// Something went wrong that the user should read (a damaged batch, a store error).
+    void errorOccurred(const QString &message);
+
+private:
+    struct Run;
+    void startNext();
+    void onFinished();
+    QList<qint64> jobsIn(qint64 batch, const QList<qint64> &seqs, const QList<JobState> &states);
+
+    Options m_options;
+    JobStore m_store;
+    std::unique_ptr<Run> m_run;
+    std::deque<qint64> m_waiting;
+    QList<BatchJob> m_retryOnStart; ///< retry() of the batch that starts next
+    bool m_held = false;            ///< stop(): waiting batches wait for start()
+    bool m_paused = false;
+};
+
+} // namespace jobpool
