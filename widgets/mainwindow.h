@@ -1,27 +1,144 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QMainWindow>
+#include "newbatchdialog.h"
 
+#include <jobpool/batchsession.h>
+#include <jobpool/procstat.h>
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+class QActionGroup;
+class QComboBox;
+class QDockWidget;
+class QFrame;
 class QLabel;
+class QListWidget;
+class QSpinBox;
+class QSystemTrayIcon;
+class QToolButton;
+
+namespace jobpool {
+class AppSettings;
+class JobsModel;
+class ProcessesModel;
+} // namespace jobpool
 
 namespace jobpool::widgets {
 
-/// The JobPool main window: the frame the docks (jobs, processes, charts, log) live in.
-/// It only arranges views; what they show comes from JobPool::Core's models.
+class CpuChart;
+class JobsView;
+class LogView;
+class ProcessesView;
+class ThroughputChart;
+class TimelineChart;
+
+/// The JobPool main window: the jobs table in the middle, docks around it (batches,
+/// processes, CPU, throughput, timeline, log), the controls in a toolbar. It arranges
+/// views and forwards what the user does to the BatchSession; the views' data come from
+/// JobPool::Core's models.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    MainWindow(BatchSession &session, AppSettings &settings, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-private:
-    void createMenus();
+    /// Opens the New Batch dialog on these files and folders (a drop, File ▸ Add, the
+    /// command line, or a second `jobpool FILE…`); into the open dialog if there is one.
+    void openNewBatch(const QList<QByteArray> &paths);
+    NewBatchDialog *newBatchDialog() const { return m_dialog; }
 
+    /// The batch the jobs table shows.
+    qint64 shownBatch() const;
+    void showBatch(qint64 batch);
+
+    JobsModel *jobsModel() const { return m_jobsModel; }
+    ProcessesModel *processesModel() const { return m_processesModel; }
+
+signals:
+    /// "When done: quit" was chosen and the last batch ended.
+    void quitRequested();
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    void createViews();
+    void createDocks();
+    void createActions();
+    void createMenus();
+    void createToolBar();
+    void createStatusBar();
+    void retranslate();
+    void restoreLayout();
+    void saveLayout();
+    void startDialogBatch();
+    void updateControls();
+    void updateStatus();
+    void refreshBatches();
+    void refreshProcesses();
+    void sampleCharts();
+    void onJobStarted(qint64 batch, const BatchJob &job);
+    void onJobFinished(qint64 batch, const BatchJob &job);
+    void onBatchFinished(qint64 batch, BatchState state);
+    void showLog(qint64 seq);
+    void showInterrupted();
+    void notify(const QString &title, const QString &message);
+    QDockWidget *addDock(QWidget *view, const char *name, Qt::DockWidgetArea area);
+
+    BatchSession &m_session;
+    AppSettings &m_settings;
+    JobsModel *m_jobsModel = nullptr;
+    ProcessesModel *m_processesModel = nullptr;
+    CpuUsageSampler m_cpu;
+    JobsView *m_jobsView = nullptr;
+    LogView *m_logView = nullptr;
+    ProcessesView *m_processesView = nullptr;
+    CpuChart *m_cpuChart = nullptr;
+    ThroughputChart *m_throughput = nullptr;
+    TimelineChart *m_timeline = nullptr;
+    QListWidget *m_batches = nullptr;
+    QFrame *m_interruptedBar = nullptr;
+    QLabel *m_interruptedText = nullptr;
     QLabel *m_dropHint = nullptr;
+    QPointer<NewBatchDialog> m_dialog;
+    QList<QDockWidget *> m_docks;
+
+    QAction *m_newBatch = nullptr;
+    QAction *m_addFiles = nullptr;
+    QAction *m_addFolder = nullptr;
+    QAction *m_quit = nullptr;
+    QAction *m_start = nullptr;
+    QAction *m_pause = nullptr;
+    QAction *m_stop = nullptr;
+    QAction *m_stopNow = nullptr;
+    QAction *m_retryFailed = nullptr;
+    QAction *m_about = nullptr;
+    QSpinBox *m_poolSize = nullptr;
+    QComboBox *m_whenDone = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
+
+    QLabel *m_progressLabel = nullptr;
+    QLabel *m_failedLabel = nullptr;
+    QLabel *m_rateLabel = nullptr;
+    QLabel *m_etaLabel = nullptr;
+
+    QTimer m_processTimer; ///< the processes view, twice a second
+    QTimer m_chartTimer;   ///< CPU and throughput samples, once a second
+    QElapsedTimer m_batchClock;
+    qint64 m_finishedAtStart = 0;
+    qint64 m_lastNotifiedBatch = 0;
+    qint64 m_interruptedBatch = 0;
+    qint64 m_logSeq = 0; ///< the job the log view shows
 };
 
 } // namespace jobpool::widgets

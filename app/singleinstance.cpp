@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "singleinstance.h"
+
+#include <QDataStream>
+#include <QDir>
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QStandardPaths>
+
+#include <unistd.h>
+
+namespace jobpool::app {
+namespace {
+
+constexpr quint32 kMagic = 0x4a504931; // "JPI1"
+
+QString defaultName()
+{
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+    if (dir.isEmpty())
+        dir = QDir::tempPath();
+    return dir + QStringLiteral("/jobpool-%1.socket").arg(::getuid());
+}
+
+} // namespace
+
+SingleInstance::SingleInstance(QString name, QObject *parent)
+    : QObject(parent)
+    , m_name(name.isEmpty() ? defaultName() : std::move(name))
+{}
+
+SingleInstance::~SingleInstance() = default;
+
+bool SingleInstance::forward(const QList<QByteArray> &paths, int timeoutMs) const
+{
+    QLocalSocket socket;
+    socket.connectToServer(m_name);
+    if (!socket.waitForConnected(timeoutMs))
+        return false;
+    QByteArray message;
+    QDataStream out(&message, QIODevice::WriteOnly);
+    out << kMagic << paths;
+    QDataStream stream(&socket);
+    stream << message;
+    if (!socket.waitForBytesWritten(timeoutMs))
+        return false;
+    // The answer says the window has them; a dead server leaves us waiting for nothing.
+    return socket.waitForReadyRead(timeoutMs) && socket.read(1) == "k";
+}
+
+bool SingleInstance::listen()
+{
+    m_server = new QLocalServer(this);
+    m_server->setSocketOptions(QLocalServer::UserAccessOption);
+    if (!m_server->listen(m_name)) {
+        QLocalSocket probe;
+        probe.connectToServer(m_name);
+        if (probe.waitForConnected(500))
+            return false;                   // someone answers: a live instance
+        QLocalServer::removeServer(m_name); // left by a crash
+        if (!m_server->listen(m_name))
+            return false;
+    }
+    connect(m_server, &QLocalServer::newConnection, this, [this] {
+        while (QLocalSocket *socket = m_server->nextPendingConnection()) {
+            connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+            connect(socket, &QLocalSocket::readyRead, socket, [this, socket] {
+                QDataStream in(socket);
+                in.startTransaction();
+                QByteArray message;
+                in >> message;
+                if (!in.commitTransaction())
+                    return; // more to come
+                QDataStream body(message);
+                quint32 magic = 0;
+                QList<QByteArray> paths;
+                body >> magic >> paths;
+                if (magic != kMagic || body.status() != QDataStream::Ok) {
+                    socket->abort();
+                    return;
+                }
+                socket->write("k");
+                socket->flush();
+                emit pathsReceived(paths);
+            });
+        }
+    });
+    return true;
+}
+
+} // namespace jobpool::app
