@@ -61,7 +61,6 @@ void BatchRunner::cancel(const QList<qint64> &seqs)
         }
     }
     if (killing) {
-        m_sinceCancel.start();
         m_cancelTimer.start();
         signalCancelled();
     }
@@ -72,19 +71,24 @@ void BatchRunner::cancel(const QList<qint64> &seqs)
 void BatchRunner::signalCancelled()
 {
     bool any = false;
-    const int signal = m_sinceCancel.elapsed() >= m_setup.terminateGraceMs ? SIGKILL : SIGTERM;
     for (const WorkerInfo &w : workers()) {
-        if (w.childPid > 0 && m_cancelled.contains(w.childTag)) {
-            ::kill(-pid_t(w.childPid), signal);
-            qDebug("cancel kill %lld sig %d after %lld", w.childPid, signal,
-                   m_sinceCancel.elapsed());
-            any = true;
-        }
+        if (w.childPid <= 0 || !m_cancelled.contains(w.childTag))
+            continue;
+        // The grace period runs from the first SIGTERM the command itself got: a job
+        // cancelled before its worker started the command is not killed outright.
+        auto [first, isNew] = m_cancelSignalled.try_emplace(w.childPid);
+        if (isNew)
+            first->second.start();
+        const bool graceOver = first->second.elapsed() >= m_setup.terminateGraceMs;
+        ::kill(-pid_t(w.childPid), graceOver ? SIGKILL : SIGTERM);
+        any = true;
     }
     if (!any && std::none_of(m_running.cbegin(), m_running.cend(), [this](const auto &job) {
             return m_cancelled.contains(job->seq);
-        }))
+        })) {
         m_cancelTimer.stop();
+        m_cancelSignalled.clear();
+    }
 }
 
 void BatchRunner::runAgain(const QList<BatchJob> &jobs)

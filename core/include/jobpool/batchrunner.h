@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -161,9 +162,9 @@ private:
     QSet<const BatchJob *> m_finalEnds; ///< those of m_uncommittedEnds that end their job
     QSet<qint64> m_cancelled; ///< seqs to pass over when the source yields them, or killed
     QSet<qint64> m_ranAgain;  ///< seqs runAgain() queued: the source's copies are passed over
-    QElapsedTimer m_sinceCancel;
-    QTimer m_cancelTimer;                    ///< signals cancelled jobs until they end
-    std::vector<double> m_successfulSeconds; ///< for --timeout P%
+    std::map<qint64, QElapsedTimer> m_cancelSignalled; ///< by command pid: since its SIGTERM
+    QTimer m_cancelTimer;                              ///< signals cancelled jobs until they end
+    std::vector<double> m_successfulSeconds;           ///< for --timeout P%
     BatchCounts m_counts;
     QTimer m_commitTimer;
     QTimer m_retryTimer; ///< --delay and --memfree waits
