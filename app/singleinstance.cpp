@@ -50,17 +50,17 @@ bool SingleInstance::forward(const QList<QByteArray> &paths, int timeoutMs) cons
 
 bool SingleInstance::listen()
 {
+    // Ask first: with socket options set, QLocalServer::listen() renames its socket into
+    // place and would take the name from a live instance.
+    QLocalSocket probe;
+    probe.connectToServer(m_name);
+    if (probe.waitForConnected(500))
+        return false;
+    QLocalServer::removeServer(m_name); // nobody answers: left by a crash, if anything
     m_server = new QLocalServer(this);
     m_server->setSocketOptions(QLocalServer::UserAccessOption);
-    if (!m_server->listen(m_name)) {
-        QLocalSocket probe;
-        probe.connectToServer(m_name);
-        if (probe.waitForConnected(500))
-            return false;                   // someone answers: a live instance
-        QLocalServer::removeServer(m_name); // left by a crash
-        if (!m_server->listen(m_name))
-            return false;
-    }
+    if (!m_server->listen(m_name))
+        return false;
     connect(m_server, &QLocalServer::newConnection, this, [this] {
         while (QLocalSocket *socket = m_server->nextPendingConnection()) {
             connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
