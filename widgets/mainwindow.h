@@ -64,6 +64,8 @@ public:
 signals:
     /// "When done: quit" was chosen and the last batch ended.
     void quitRequested();
+    /// "When done: notify me": the tray message (when there is a tray) and this signal.
+    void notificationShown(const QString &title, const QString &message);
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -136,7 +138,6 @@ private:
     QTimer m_chartTimer;   ///< CPU and throughput samples, once a second
     QElapsedTimer m_batchClock;
     qint64 m_finishedAtStart = 0;
-    qint64 m_lastNotifiedBatch = 0;
     qint64 m_interruptedBatch = 0;
     qint64 m_logSeq = 0; ///< the job the log view shows
 };

@@ -258,10 +258,10 @@ void MainWindow::onBatchFinished(qint64 batch, BatchState state)
 
 void MainWindow::notify(const QString &title, const QString &message)
 {
-    m_lastNotifiedBatch = m_jobsModel->batch();
     if (m_tray && QSystemTrayIcon::supportsMessages())
         m_tray->showMessage(title, message, QSystemTrayIcon::Information);
     QApplication::alert(this);
+    emit notificationShown(title, message);
 }
 
 void MainWindow::showLog(qint64 seq)

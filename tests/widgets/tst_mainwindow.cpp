@@ -16,6 +16,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QDropEvent>
 #include <QLabel>
 #include <QMenuBar>
@@ -251,6 +252,51 @@ private slots:
         QVERIFY(finished.wait(30000));
         QVERIFY(!bar->isVisible());
         QTRY_COMPARE(window.jobsModel()->counts().done, 3);
+    }
+
+    // "When done": a notice saying how the batch ended, or quitting once all is done.
+    void whenDone()
+    {
+        BatchSession session(options(2));
+        MainWindow window(session, *m_settings);
+        window.show();
+        auto *whenDone = window.findChild<QComboBox *>(QStringLiteral("whenDone"));
+        whenDone->setCurrentIndex(int(AppSettings::WhenDone::Notify));
+        QCOMPARE(m_settings->whenDone(), AppSettings::WhenDone::Notify);
+        QSignalSpy notified(&window, &MainWindow::notificationShown);
+        QSignalSpy quit(&window, &MainWindow::quitRequested);
+        session.submit({.templateArgv = {"false"}, .inputs = {"a", "b"}});
+        QVERIFY(notified.wait(30000));
+        QCOMPARE(notified.front().at(0).toString(),
+                 QStringLiteral("Batch 1 finished with failures"));
+        QCOMPARE(notified.front().at(1).toString(), QStringLiteral("0 done, 2 failed, 0 not run"));
+        QCOMPARE(quit.size(), 0);
+
+        whenDone->setCurrentIndex(int(AppSettings::WhenDone::Quit));
+        session.submit({.templateArgv = {"true"}, .inputs = {"a"}});
+        QVERIFY(quit.wait(30000));
+        QVERIFY(!window.isVisible()); // closed without asking: nothing runs any more
+        QCOMPARE(notified.size(), 1);
+    }
+
+    // The layout is kept: geometry, docks and column widths come back on the next start.
+    void layoutKept()
+    {
+        BatchSession session(options(1));
+        {
+            MainWindow window(session, *m_settings);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.findChild<QDockWidget *>(QStringLiteral("timelineDock"))->hide();
+            window.close();
+        }
+        QVERIFY(!m_settings->windowState().isEmpty());
+        QVERIFY(!m_settings->headerState(QStringLiteral("jobs")).isEmpty());
+        MainWindow again(session, *m_settings);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QVERIFY(!again.findChild<QDockWidget *>(QStringLiteral("timelineDock"))->isVisible());
+        QVERIFY(again.findChild<QDockWidget *>(QStringLiteral("cpuDock"))->isVisible());
     }
 
     // In Chinese, every menu and action has a translation.
