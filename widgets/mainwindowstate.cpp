@@ -49,6 +49,15 @@ QString batchStateText(BatchState state)
     return {};
 }
 
+QString batchItemText(qint64 id, const QString &name, const QString &state, qint64 done,
+                      qint64 total)
+{
+    const QLocale locale;
+    return MainWindow::tr("#%1 %2\n%3 · %4 of %5 done")
+        .arg(id)
+        .arg(name, state, locale.toString(done), locale.toString(total));
+}
+
 QString formatEta(qint64 seconds)
 {
     return QStringLiteral("%1:%2:%3")
@@ -121,18 +130,15 @@ void MainWindow::refreshBatches()
         statusBar()->showMessage(QString::fromUtf8(e.what()), 10000);
     }
     std::reverse(batches.begin(), batches.end()); // newest first
-    const QLocale locale;
     for (const BatchRecord &b : std::as_const(batches)) {
         const QString name =
             b.name.isEmpty() ? QString::fromUtf8(b.templateArgv.join(' ')) : b.name;
         const bool waiting = m_session.waitingBatches().contains(b.id);
         const QString state = waiting ? tr("waiting") : batchStateText(b.state);
-        auto *item = new QListWidgetItem(tr("#%1 %2\n%3 · %4 of %5 done")
-                                             .arg(b.id)
-                                             .arg(name, state, locale.toString(b.counts.done),
-                                                  locale.toString(b.counts.total())),
-                                         m_batches);
+        auto *item = new QListWidgetItem(
+            batchItemText(b.id, name, state, b.counts.done, b.counts.total()), m_batches);
         item->setData(Qt::UserRole, b.id);
+        item->setData(Qt::UserRole + 1, name);
         item->setToolTip(QDateTime::fromMSecsSinceEpoch(b.createdAtMs).toString());
         if (b.id == current)
             m_batches->setCurrentItem(item);
@@ -199,8 +205,18 @@ void MainWindow::sampleCharts()
     if (const std::optional<CpuUsageSampler::Usage> usage = m_cpu.sample())
         m_cpuChart->addSample(now, usage->perCore, usage->average);
     const StateCounts c = m_jobsModel->counts();
-    if (m_session.runningBatch() != 0)
+    if (m_session.runningBatch() != 0) {
         m_throughput->addSample(now, c.done + c.failed + c.skipped, c.pending + c.interrupted);
+        // The running batch's line in the batches list, from the model's counts (no query).
+        for (int i = 0; m_session.runningBatch() == m_jobsModel->batch() && i < m_batches->count();
+             ++i) {
+            QListWidgetItem *item = m_batches->item(i);
+            if (item->data(Qt::UserRole).toLongLong() == m_jobsModel->batch())
+                item->setText(batchItemText(
+                    item->data(Qt::UserRole).toLongLong(), item->data(Qt::UserRole + 1).toString(),
+                    batchStateText(BatchState::Running), c.done, c.total()));
+        }
+    }
     updateStatus();
 }
 

@@ -12,6 +12,8 @@
 namespace jobpool::widgets {
 namespace {
 
+constexpr int kMinSpanSeconds = 30; ///< the narrowest time axis, for a batch just started
+
 /// The top of a value axis: a little above the highest point, never a zero-height range.
 double upperBound(const QCPGraph *graph, const QCPRange &keys)
 {
@@ -130,7 +132,14 @@ void ThroughputChart::setRateWindow(int ms)
 void ThroughputChart::updateRanges()
 {
     const double right = m_latestKey > 0 ? m_latestKey : double(QDateTime::currentSecsSinceEpoch());
-    const QCPRange keys(right - m_spanSeconds, right);
+    // A young batch fills the width; once older than the span, the span scrolls.
+    double span = m_spanSeconds;
+    if (!m_rateGraph->data()->isEmpty()) {
+        const double age = right - m_rateGraph->data()->constBegin()->key;
+        span = std::clamp(age * 1.05, double(std::min(kMinSpanSeconds, m_spanSeconds)),
+                          double(m_spanSeconds));
+    }
+    const QCPRange keys(right - span, right);
     m_plot->xAxis->setRange(keys);
     m_plot->yAxis->setRange(0, upperBound(m_rateGraph, keys));
     m_plot->yAxis2->setRange(0, upperBound(m_queueGraph, keys));

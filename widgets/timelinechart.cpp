@@ -15,6 +15,8 @@
 namespace jobpool::widgets {
 namespace {
 
+constexpr int kMinSpanSeconds = 20; ///< the narrowest time axis, for a batch just started
+
 double seconds(qint64 ms)
 {
     return double(ms) / 1000.0;
@@ -88,17 +90,29 @@ TimelineChart::~TimelineChart() = default;
 void TimelineChart::jobStarted(int slot, qint64 seq, qint64 startMs)
 {
     m_bars->start(std::max(0, slot), seq, seconds(startMs));
+    noteLane(slot, seconds(startMs));
     changed();
 }
 
 void TimelineChart::jobFinished(int slot, qint64 seq, qint64 startMs, qint64 endMs, bool ok)
 {
     m_bars->finish(std::max(0, slot), seq, seconds(startMs), seconds(endMs), ok);
+    noteLane(slot, seconds(startMs));
     changed();
+}
+
+void TimelineChart::noteLane(int slot, double startKey)
+{
+    m_firstLane = std::min(m_firstLane, std::max(0, slot));
+    if (m_firstKey <= 0 || startKey < m_firstKey)
+        m_firstKey = startKey;
 }
 
 void TimelineChart::clear()
 {
+    m_firstLane = std::numeric_limits<int>::max();
+    m_firstKey = 0;
+    m_lanesShown = -1;
     m_bars->clear();
     changed();
 }
@@ -123,11 +137,16 @@ void TimelineChart::updateRanges()
     if (m_following) {
         const double right =
             m_bars->runningCount() > 0 || m_bars->count() == 0 ? now : m_bars->latest();
-        m_plot->xAxis->setRange(right - m_spanSeconds, right);
+        // A young batch fills the width; once older than the span, the span scrolls.
+        const double age = m_firstKey > 0 ? right - m_firstKey : m_spanSeconds;
+        const double span = std::clamp(age * 1.05, double(kMinSpanSeconds), double(m_spanSeconds));
+        m_plot->xAxis->setRange(right - span, right);
     }
     const int lanes = std::max(1, m_bars->laneCount());
     if (lanes != m_lanesShown) {
-        m_plot->yAxis->setRange(-0.6, lanes - 0.4);
+        // Slots ({%}) count from 1: no empty lane 0 above them.
+        const int first = m_firstLane <= lanes - 1 ? m_firstLane : 0;
+        m_plot->yAxis->setRange(first - 0.6, lanes - 0.4);
         m_lanesShown = lanes;
     }
     m_settingRange = false;

@@ -5,6 +5,8 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <limits>
+
 class QCustomPlot;
 
 namespace jobpool::widgets {
@@ -61,6 +63,7 @@ signals:
     void jobClicked(qint64 seq);
 
 private:
+    void noteLane(int slot, double startKey);
     void changed();
     void updateRanges();
     QString toolTipAt(const QPoint &pos) const;
@@ -72,6 +75,8 @@ private:
     QPoint m_pressPos;
     int m_spanSeconds = 120;
     int m_lanesShown = -1;
+    int m_firstLane = std::numeric_limits<int>::max(); ///< the lowest slot seen
+    double m_firstKey = 0;                             ///< the earliest start seen, seconds
     bool m_following = true;
     bool m_settingRange = false;
 };

@@ -27,16 +27,25 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QScopeGuard>
 #include <QTranslator>
+
+#include <qcustomplot.h>
 
 #include <csignal>
 
+#include <widgets/cpuchart.h>
+#include <widgets/jobsview.h>
 #include <widgets/mainwindow.h>
+#include <widgets/throughputchart.h>
 #include <widgets/newbatchdialog.h>
 
 using namespace jobpool;
 using namespace jobpool::test;
+using jobpool::widgets::CpuChart;
+using jobpool::widgets::JobsView;
 using jobpool::widgets::MainWindow;
+using jobpool::widgets::ThroughputChart;
 using jobpool::widgets::NewBatchDialog;
 using namespace std::chrono_literals;
 
@@ -201,7 +210,6 @@ private slots:
                                             .toString()
                                             .contains(u'#'),
                                  20000);
-        window.grab().save(screenshotDir() + QStringLiteral("/main-window.png"));
 
         QSignalSpy finished(&session, &BatchSession::batchFinished);
         stopNow->trigger();
@@ -212,6 +220,59 @@ private slots:
         QCOMPARE(b.counts.interrupted, 2);
         QCOMPARE(b.counts.pending, 2);
         QCOMPARE(m_settings->poolSize(), 2);
+    }
+
+    // The pictures for the README: a batch at work, charts filled, in English and Chinese.
+    void screenshots_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QString();
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+    void screenshots()
+    {
+        QFETCH(QString, language);
+        QTranslator translator;
+        if (!language.isEmpty()) {
+            QVERIFY(translator.load(QStringLiteral(":/i18n/jobpool_") + language));
+            QApplication::installTranslator(&translator);
+        }
+        const auto restore = qScopeGuard([&] { QApplication::removeTranslator(&translator); });
+        const QString inputs = m_dir->filePath(QStringLiteral("photos"));
+        QDir().mkpath(inputs);
+        for (int i = 1; i <= 60; ++i)
+            writeFile(inputs + QStringLiteral("/IMG_%1.jpg").arg(1000 + i), "x");
+        BatchSession session(options(2));
+        MainWindow window(session, *m_settings);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QByteArray app = QFile::encodeName(testAppPath());
+        session.submit({.name = QStringLiteral("Thumbnails"),
+                        .templateArgv = {app, "spin", "250", "{}"},
+                        .inputs = [&] {
+                            QList<QByteArray> files;
+                            for (const QFileInfo &f : QDir(inputs).entryInfoList(QDir::Files))
+                                files.append(QFile::encodeName(f.filePath()));
+                            return files;
+                        }()});
+        auto *cpu = window.findChild<CpuChart *>();
+        auto *throughput = window.findChild<ThroughputChart *>();
+        QVERIFY(cpu && throughput);
+        // Enough samples for the charts to show a line (they sample once a second).
+        QTRY_VERIFY_WITH_TIMEOUT(cpu->graph(-1)->data()->size() >= 5
+                                     && throughput->throughputGraph()->data()->size() >= 5
+                                     && window.jobsModel()->counts().done >= 6,
+                                 30000);
+        window.findChild<JobsView *>()->selectJob(3);
+        QTRY_VERIFY(window.processesModel()->rowCount() == 2);
+        window.grab().save(screenshotDir() + QStringLiteral("/main-window")
+                           + (language.isEmpty() ? QString() : u'-' + language)
+                           + QStringLiteral(".png"));
+
+        QSignalSpy finished(&session, &BatchSession::batchFinished);
+        session.stop(BatchRunner::Stop::Kill);
+        QVERIFY(finished.wait(30000));
     }
 
     // Retry Failed runs the failed jobs again once their cause is gone.
