@@ -86,12 +86,13 @@ void AppSettings::setLanguage(const QString &language)
 
 AppSettings::WhenDone AppSettings::whenDone() const
 {
+    // Notify by default: a batch that finishes or fails says so in the tray.
     const QString value = m_settings.value(key("batch/whenDone")).toString();
-    if (value == u"notify")
-        return WhenDone::Notify;
+    if (value == u"nothing")
+        return WhenDone::Nothing;
     if (value == u"quit")
         return WhenDone::Quit;
-    return WhenDone::Nothing;
+    return WhenDone::Notify;
 }
 
 void AppSettings::setWhenDone(WhenDone what)

@@ -40,6 +40,7 @@ public:
     QString language() const;
     void setLanguage(const QString &language);
 
+    /// What happens when the last batch ends; Notify unless the user chose otherwise.
     enum class WhenDone { Nothing, Notify, Quit };
     WhenDone whenDone() const;
     void setWhenDone(WhenDone what);

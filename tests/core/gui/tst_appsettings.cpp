@@ -22,7 +22,7 @@ private slots:
         AppSettings s(file());
         QCOMPARE(s.poolSize(), 0);
         QCOMPARE(s.language(), QString());
-        QCOMPARE(s.whenDone(), AppSettings::WhenDone::Nothing);
+        QCOMPARE(s.whenDone(), AppSettings::WhenDone::Notify);
         QVERIFY(s.windowGeometry().isEmpty());
         QVERIFY(s.userTemplates().isEmpty());
     }
@@ -63,7 +63,7 @@ private slots:
         f.close();
         AppSettings s(file());
         QCOMPARE(s.poolSize(), 256);
-        QCOMPARE(s.whenDone(), AppSettings::WhenDone::Nothing);
+        QCOMPARE(s.whenDone(), AppSettings::WhenDone::Notify);
         const QList<Preset> templates = s.userTemplates();
         QCOMPARE(templates.size(), 1);
         QCOMPARE(templates.front().name, QStringLiteral("ok"));
