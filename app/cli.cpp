@@ -54,8 +54,9 @@ QString usage()
 {
     QString text;
     QTextStream out(&text);
-    out << "Usage: jobpool [FILE…]            open the desktop window (files start a batch)\n"
-        << "       jobpool COMMAND [OPTIONS]   run a command without a window\n"
+    out << "Usage: jobpool [--db FILE] [FILE…]   open the desktop window (files start a batch;\n"
+        << "                                     with a window open, they go to it)\n"
+        << "       jobpool COMMAND [OPTIONS]      run a command without a window\n"
         << "\nCommands:\n";
     for (const Subcommand &s : kSubcommands)
         out << "  " << QString::fromLatin1(s.name).leftJustified(10) << s.summary << '\n';

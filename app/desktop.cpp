@@ -32,10 +32,10 @@ DesktopArguments parseArguments(int argc, char **argv)
     DesktopArguments a;
     for (int i = 1; i < argc; ++i) {
         const QByteArray arg = argv[i];
-        if (arg == "--store" && i + 1 < argc)
+        if (arg == "--db" && i + 1 < argc)
             a.store = QFile::decodeName(argv[++i]);
-        else if (arg.startsWith("--store="))
-            a.store = QFile::decodeName(arg.mid(8));
+        else if (arg.startsWith("--db="))
+            a.store = QFile::decodeName(arg.mid(5));
         else
             a.paths.append(QFile::encodeName(QFileInfo(QFile::decodeName(arg)).absoluteFilePath()));
     }
@@ -62,11 +62,10 @@ int runDesktop(int argc, char **argv)
 {
     const DesktopArguments arguments = parseArguments(argc, argv);
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("jobpool"));
     QApplication::setApplicationName(QStringLiteral("jobpool"));
     QApplication::setApplicationDisplayName(QStringLiteral("JobPool"));
     QApplication::setApplicationVersion(libraryVersion());
-    QApplication::setDesktopFileName(QStringLiteral("jobpool"));
+    QApplication::setDesktopFileName(QStringLiteral("org.jobpool.JobPool"));
 
     SingleInstance instance;
     if (instance.forward(arguments.paths))

@@ -3,7 +3,7 @@
 
 namespace jobpool::app {
 
-/// Runs the desktop window: `jobpool [--store FILE] [FILE…]`. With a window already
+/// Runs the desktop window: `jobpool [--db FILE] [FILE…]`. With a window already
 /// open, the files go to it and this process ends. Returns the exit status.
 int runDesktop(int argc, char **argv);
 

@@ -15,7 +15,11 @@ QString key(const char *name)
 
 } // namespace
 
-AppSettings::AppSettings() = default;
+// Not QSettings' default: that needs an organisation name, which would also move
+// AppDataLocation (and the job store `jobpool run` shares with the window).
+AppSettings::AppSettings()
+    : m_settings(QStringLiteral("jobpool"), QStringLiteral("jobpool"))
+{}
 
 AppSettings::AppSettings(const QString &fileName)
     : m_settings(fileName, QSettings::IniFormat)

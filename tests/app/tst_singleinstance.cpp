@@ -112,7 +112,7 @@ private slots:
         const QString store = m_dir->filePath(QStringLiteral("jobs.sqlite"));
         QProcess first;
         first.setProcessEnvironment(env);
-        first.start(QStringLiteral(JOBPOOL_BINARY), {QStringLiteral("--store"), store});
+        first.start(QStringLiteral(JOBPOOL_BINARY), {QStringLiteral("--db"), store});
         QVERIFY(first.waitForStarted());
         const QString socket = m_dir->filePath(QStringLiteral("jobpool-%1.socket").arg(::getuid()));
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(socket) && QFileInfo::exists(store), 30000);

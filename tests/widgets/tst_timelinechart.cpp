@@ -51,6 +51,9 @@ private slots:
         QVERIFY(chart.isFollowing());
         QVERIFY(chart.plot()->xAxis->range().upper
                 >= double(QDateTime::currentMSecsSinceEpoch() - 1000) / 1000.0);
+        // A young batch fills the width (at least 20 s); an old one scrolls in the span.
+        QCOMPARE(chart.plot()->xAxis->range().size(), 20.0);
+        chart.jobStarted(0, 5, t0 - 500'000);
         QCOMPARE(chart.plot()->xAxis->range().size(), double(chart.timeSpan()));
     }
 

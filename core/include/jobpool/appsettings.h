@@ -16,7 +16,7 @@ namespace jobpool {
 class AppSettings final
 {
 public:
-    /// The user's settings file (QSettings' default for the application).
+    /// The user's settings file: ~/.config/jobpool/jobpool.conf.
     AppSettings();
     /// A given file, for tests.
     explicit AppSettings(const QString &fileName);
