@@ -76,13 +76,19 @@ qint64 BatchSession::submit(const NewBatch &batch)
         return true;
     });
     m_store.flush();
-    m_waiting.push_back(id);
+    enqueue(id);
+    return id;
+}
+
+void BatchSession::enqueue(qint64 batch)
+{
+    if (std::find(m_waiting.cbegin(), m_waiting.cend(), batch) == m_waiting.cend())
+        m_waiting.push_back(batch);
     m_held = false;
     if (!m_run)
         startNext();
     else
         emit stateChanged();
-    return id;
 }
 
 qint64 BatchSession::runningBatch() const
@@ -209,14 +215,7 @@ void BatchSession::retry(qint64 batch, const QList<qint64> &seqs)
         m_run->runner->runAgain(jobs);
         return;
     }
-    // Pending again in the store: the batch's own run picks them up.
-    if (std::find(m_waiting.cbegin(), m_waiting.cend(), batch) == m_waiting.cend())
-        m_waiting.push_back(batch);
-    m_held = false;
-    if (!m_run)
-        startNext();
-    else
-        emit stateChanged();
+    enqueue(batch); // pending again in the store: the batch's own run picks them up
 }
 
 QList<BatchRecord> BatchSession::interruptedBatches()
@@ -232,15 +231,8 @@ QList<BatchRecord> BatchSession::interruptedBatches()
 
 void BatchSession::resumeBatch(qint64 batch)
 {
-    if ((m_run && m_run->batch == batch)
-        || std::find(m_waiting.cbegin(), m_waiting.cend(), batch) != m_waiting.cend())
-        return;
-    m_waiting.push_back(batch);
-    m_held = false;
-    if (!m_run)
-        startNext();
-    else
-        emit stateChanged();
+    if (!m_run || m_run->batch != batch)
+        enqueue(batch);
 }
 
 void BatchSession::startNext()

@@ -96,6 +96,25 @@ struct StoreFixture
         }
     }
 
+    /// For a fixture of ten jobs: 1 2 done, 3 failed (exit 2), 4 killed (SIGKILL),
+    /// 5 running, 6 skipped (cancelled), 7 interrupted, 8..10 pending.
+    void makeMixed()
+    {
+        start(1, 1);
+        finish(1, 0);
+        start(2, 2);
+        finish(2, 0);
+        start(3, 1);
+        finish(3, 2);
+        start(4, 2);
+        finish(4, -1, 9);
+        start(5, 1);
+        store->jobSkipped({batch, 6});
+        store->jobStarted({batch, 7}, {.attempt = 1, .slot = 2});
+        store->jobFinished({batch, 7}, {.attempt = 1, .state = JobState::Interrupted});
+        store->flush();
+    }
+
     QTemporaryDir ownDir;
     QString path;
     QByteArray logDir;

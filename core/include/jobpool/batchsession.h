@@ -97,6 +97,8 @@ signals:
 
 private:
     struct Run;
+    /// Queues \a batch (once) and starts it if nothing runs.
+    void enqueue(qint64 batch);
     void startNext();
     void onFinished();
     QList<qint64> jobsIn(qint64 batch, const QList<qint64> &seqs, const QList<JobState> &states);

@@ -31,19 +31,7 @@ struct MixedBatch
     MixedBatch()
         : f(10)
     {
-        f.start(1, 1);
-        f.finish(1, 0);
-        f.start(2, 2);
-        f.finish(2, 0);
-        f.start(3, 1);
-        f.finish(3, 2);
-        f.start(4, 2);
-        f.finish(4, -1, 9);
-        f.start(5, 1);
-        f.store->jobSkipped({f.batch, 6});
-        f.store->jobStarted({f.batch, 7}, {.attempt = 1, .slot = 2});
-        f.store->jobFinished({f.batch, 7}, {.attempt = 1, .state = JobState::Interrupted});
-        f.store->flush();
+        f.makeMixed();
         model.setStore(&*f.store);
         model.showBatch(f.batch);
         model.finishLoading();
