@@ -8,8 +8,10 @@
 #
 #   tests/benchmarks/run-batch-bench.sh [BUILD_DIR]
 #
-# Without BUILD_DIR, configures and builds the bench preset (build/bench) first. Each
-# small case runs JOBPOOL_BENCH_REPEATS times (default 3) and keeps the best.
+# Without BUILD_DIR, configures and builds the bench preset (build/bench) first. The small
+# cases run in JOBPOOL_BENCH_REPEATS interleaved rounds (default 3); each keeps its best
+# rate and its least CPU time per job (user + system of everything it started), the figure
+# a machine busy with other work distorts least.
 
 set -euo pipefail
 
@@ -39,47 +41,50 @@ done
 true_bin=$(command -v true)
 [[ $true_bin == /* ]] || true_bin=/bin/true
 
-# seconds COMMAND...: runs it, prints the wall time in seconds.
-seconds() {
-    local t0 t1
-    t0=$(date +%s%N)
-    "$@" >/dev/null 2>"$work/stderr" || { say "failed: $*"; tail -n 5 "$work/stderr" >&2; exit 1; }
-    t1=$(date +%s%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }'
-}
-# best_rate NAME N COMMAND...: jobs/s of the best of $repeats runs.
-best_rate() {
-    local name=$1 n=$2 best=0 s rate
-    shift 2
-    for ((i = 0; i < repeats; i++)); do
-        s=$("$@")
-        rate=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
-        say "  $name: $rate jobs/s"
-        ((rate > best)) && best=$rate
-    done
-    echo "$best"
+# measure COMMAND...: runs it, prints its wall time and the CPU time of everything it
+# started (user + system of the waited-for descendants), both in seconds.
+measure() {
+    python3 - "$@" 2>"$work/stderr" <<'PY' || { say "failed: $*"; tail -n 5 "$work/stderr" >&2; exit 1; }
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+wall = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.4f} {ru.ru_utime + ru.ru_stime:.4f}")
+PY
 }
 
-run_anchor() { "$anchor" "$small" 2 "$true_bin" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p'; }
-run_xargs() { seconds sh -c "seq $small | xargs -P2 -n1 $true_bin"; }
-run_parallel() { seconds sh -c "seq $small | parallel -j2 $true_bin"; }
+run_anchor() { measure "$anchor" "$small" 2 "$true_bin"; }
+run_bare() { measure "$anchor" --bare "$small" 2 "$true_bin"; }
+run_xargs() { measure sh -c "seq $small | xargs -P2 -n1 $true_bin"; }
+run_parallel() { measure sh -c "seq $small | parallel -j2 $true_bin"; }
 run_jobpool() {
     rm -rf "$work/store"
-    seconds sh -c "seq $small | '$jobpool' run -j2 --no-progress --db '$work/store/jobs.sqlite' $true_bin"
+    measure sh -c "seq $small | '$jobpool' run -j2 --no-progress --db '$work/store/jobs.sqlite' $true_bin"
 }
 
+cases=(anchor bare xargs jobpool)
+command -v parallel >/dev/null && cases+=(parallel)
+declare -A rate=() cpu=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-say "C posix_spawn loop"
-anchor_rate=$(best_rate anchor "$small" run_anchor)
-say "xargs -P2"
-xargs_rate=$(best_rate xargs "$small" run_xargs)
-parallel_rate=
-if command -v parallel >/dev/null; then
-    say "GNU parallel -j2"
-    parallel_rate=$(best_rate parallel "$small" run_parallel)
-fi
-say "jobpool run -j2"
-jobpool_rate=$(best_rate jobpool "$small" run_jobpool)
+# Rounds, each case once per round, so that a busy moment of the machine hits all of them;
+# per case the best rate and the least CPU time per job.
+for ((round = 1; round <= repeats; round++)); do
+    for name in "${cases[@]}"; do
+        read -r wall used <<<"$("run_$name")"
+        [[ -n $wall ]] || exit 1
+        r=$(awk -v n="$small" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')
+        c=$(awk -v n="$small" -v u="$used" 'BEGIN { printf "%.0f", u / n * 1e6 }')
+        say "  round $round, $name: $r jobs/s, $c µs CPU per job"
+        ((r > ${rate[$name]:-0})) && rate[$name]=$r
+        ((${cpu[$name]:-0} == 0 || c < ${cpu[$name]:-0})) && cpu[$name]=$c
+    done
+done
+anchor_rate=${rate[anchor]}
+bare_rate=${rate[bare]}
+xargs_rate=${rate[xargs]}
+parallel_rate=${rate[parallel]:-}
+jobpool_rate=${rate[jobpool]}
 
 say "jobpool run -j2 over $large jobs (peak memory)"
 rm -rf "$work/store"
@@ -101,7 +106,7 @@ read -r large_rate large_peak large_status <<<"$large_out"
 [[ $large_status == 0 ]] || { say "the $large-job run failed ($large_status)"; exit 1; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }'; }
-verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "PASS" : "MISS" }'; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v !~ /^[0-9.]+$/) print "n/a"; else print (v + 0 >= t + 0) ? "PASS" : "MISS" }'; }
 steady=$(awk -v a="$large_rate" -v b="$jobpool_rate" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
 
 cat <<EOF
@@ -113,20 +118,22 @@ commit:    $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknow
 machine:   $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
 load avg:  $load_before before the run (1, 5, 15 min)
 parallel:  $(command -v parallel >/dev/null && parallel --version | head -n 1 || echo "not installed")
-commands (best of $repeats):
-  $anchor $small 2 $true_bin
+commands ($repeats interleaved rounds; best rate, least CPU per job):
+  $anchor $small 2 $true_bin          (each run gets its number: \`$true_bin 17\`)
+  $anchor --bare $small 2 $true_bin   (no argument: the anchor first measured for issue #5)
   seq $small | xargs -P2 -n1 $true_bin
   seq $small | parallel -j2 $true_bin
   seq $small | $jobpool run -j2 --no-progress --db STORE $true_bin
   seq $large | $jobpool run -j2 --no-progress --db STORE $true_bin   (once, peak RSS of descendants)
 \`\`\`
 
-| case | jobs/s | JobPool's ratio | target | result |
-|---|---:|---:|---|---|
-| bare C posix_spawn loop, 2 at a time | $anchor_rate | $(ratio "$jobpool_rate" "$anchor_rate") | ≥ 0.80 | $(verdict "$(ratio "$jobpool_rate" "$anchor_rate")" 0.80) |
-| xargs -P2 | $xargs_rate | $(ratio "$jobpool_rate" "$xargs_rate") | ≥ 1.00 | $(verdict "$(ratio "$jobpool_rate" "$xargs_rate")" 1.00) |
-| GNU parallel -j2 | ${parallel_rate:-n/a} | $(ratio "$jobpool_rate" "${parallel_rate:-0}") | ≥ 5.00 | $(verdict "$(ratio "$jobpool_rate" "${parallel_rate:-0}")" 5.00) |
-| jobpool run -j2, $small jobs | $jobpool_rate | — | — | — |
-| jobpool run -j2, $large jobs | $large_rate | ${steady}% vs $small | within ±10% | $(awk -v s="$steady" 'BEGIN { print (s >= -10) ? "PASS" : "MISS" }') |
-| peak memory, $large jobs (MiB) | $large_peak | — | ≤ 150 | $(awk -v m="$large_peak" 'BEGIN { print (m <= 150) ? "PASS" : "MISS" }') |
+| case | jobs/s | CPU µs/job | JobPool's ratio | target | result |
+|---|---:|---:|---:|---|---|
+| C posix_spawn loop, 2 at a time, \`true N\` | $anchor_rate | ${cpu[anchor]} | $(ratio "$jobpool_rate" "$anchor_rate") | ≥ 0.80 | $(verdict "$(ratio "$jobpool_rate" "$anchor_rate")" 0.80) |
+| the same loop, bare \`true\` (reference) | $bare_rate | ${cpu[bare]} | $(ratio "$jobpool_rate" "$bare_rate") | — | — |
+| xargs -P2 | $xargs_rate | ${cpu[xargs]} | $(ratio "$jobpool_rate" "$xargs_rate") | ≥ 1.00 | $(verdict "$(ratio "$jobpool_rate" "$xargs_rate")" 1.00) |
+| GNU parallel -j2 | ${parallel_rate:-n/a} | ${cpu[parallel]:-n/a} | $(ratio "$jobpool_rate" "${parallel_rate:-0}") | ≥ 5.00 | $(verdict "$(ratio "$jobpool_rate" "${parallel_rate:-0}")" 5.00) |
+| jobpool run -j2, $small jobs | $jobpool_rate | ${cpu[jobpool]} | — | — | — |
+| jobpool run -j2, $large jobs | $large_rate | — | ${steady}% vs $small | within ±10% | $(awk -v s="$steady" 'BEGIN { print (s >= -10) ? "PASS" : "MISS" }') |
+| peak memory, $large jobs (MiB) | $large_peak | — | — | ≤ 150 | $(awk -v m="$large_peak" 'BEGIN { print (m <= 150) ? "PASS" : "MISS" }') |
 EOF
