@@ -248,13 +248,8 @@ void MainWindow::createActions()
     m_stopNow = action("actionStopNow", QStyle::SP_BrowserStop,
                        [this] { m_session.stop(BatchRunner::Stop::Terminate); });
     m_retryFailed = action("actionRetryFailed", QStyle::SP_BrowserReload, [this] {
-        const qint64 batch = m_jobsModel->batch();
-        if (batch == 0)
-            return;
-        QList<qint64> seqs;
-        for (const JobRecord &job : m_session.store().jobs(batch, {JobState::Failed}))
-            seqs.append(job.seq);
-        m_session.retry(batch, seqs);
+        if (const qint64 batch = m_jobsModel->batch())
+            m_session.retryFailed(batch);
     });
     m_about = action("actionAbout", QStyle::SP_MessageBoxInformation, [this] {
         QMessageBox::about(this, tr("About JobPool"),

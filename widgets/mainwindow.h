@@ -17,6 +17,7 @@ class QDockWidget;
 class QFrame;
 class QLabel;
 class QListWidget;
+class QListWidgetItem;
 class QSpinBox;
 class QSystemTrayIcon;
 class QToolButton;
@@ -87,6 +88,8 @@ private:
     void updateControls();
     void updateStatus();
     void refreshBatches();
+    /// The batches list's line of \a batch, or nullptr.
+    QListWidgetItem *batchItem(qint64 batch) const;
     void refreshProcesses();
     void sampleCharts();
     void onJobStarted(qint64 batch, const BatchJob &job);

@@ -110,13 +110,18 @@ void MainWindow::showBatch(qint64 batch)
         m_jobsModel->showBatch(batch);
         m_timeline->clear();
     }
-    for (int i = 0; i < m_batches->count(); ++i) {
-        QListWidgetItem *item = m_batches->item(i);
-        if (item->data(Qt::UserRole).toLongLong() == batch)
-            m_batches->setCurrentItem(item);
-    }
+    if (QListWidgetItem *item = batchItem(batch))
+        m_batches->setCurrentItem(item);
     updateControls();
-    updateStatus();
+}
+
+QListWidgetItem *MainWindow::batchItem(qint64 batch) const
+{
+    for (int i = 0; i < m_batches->count(); ++i) {
+        if (m_batches->item(i)->data(Qt::UserRole).toLongLong() == batch)
+            return m_batches->item(i);
+    }
+    return nullptr;
 }
 
 void MainWindow::refreshBatches()
@@ -130,10 +135,11 @@ void MainWindow::refreshBatches()
         statusBar()->showMessage(QString::fromUtf8(e.what()), 10000);
     }
     std::reverse(batches.begin(), batches.end()); // newest first
+    const QList<qint64> waitingBatches = m_session.waitingBatches();
     for (const BatchRecord &b : std::as_const(batches)) {
         const QString name =
             b.name.isEmpty() ? QString::fromUtf8(b.templateArgv.join(' ')) : b.name;
-        const bool waiting = m_session.waitingBatches().contains(b.id);
+        const bool waiting = waitingBatches.contains(b.id);
         const QString state = waiting ? tr("waiting") : batchStateText(b.state);
         auto *item = new QListWidgetItem(
             batchItemText(b.id, name, state, b.counts.done, b.counts.total()), m_batches);
@@ -156,7 +162,6 @@ void MainWindow::updateControls()
     m_pause->setChecked(state == BatchSession::State::Paused);
     m_stop->setEnabled(running);
     m_stopNow->setEnabled(running || state == BatchSession::State::Stopping);
-    m_retryFailed->setEnabled(m_jobsModel->batch() != 0 && m_jobsModel->counts().failed > 0);
     const bool empty = m_jobsModel->batch() == 0;
     m_dropHint->setVisible(empty);
     m_jobsView->setVisible(!empty);
@@ -170,6 +175,7 @@ void MainWindow::updateStatus()
     const qint64 finished = c.done + c.failed + c.skipped;
     const bool active =
         m_session.runningBatch() != 0 && m_session.runningBatch() == m_jobsModel->batch();
+    m_retryFailed->setEnabled(m_jobsModel->batch() != 0 && c.failed > 0);
     if (m_jobsModel->batch() == 0) {
         m_progressLabel->clear();
         m_failedLabel->clear();
@@ -191,7 +197,6 @@ void MainWindow::updateStatus()
                                            : QString());
     const int percent = c.total() > 0 ? int(finished * 100 / c.total()) : 0;
     setWindowTitle(active ? tr("%1% – JobPool").arg(percent) : tr("JobPool"));
-    m_retryFailed->setEnabled(c.failed > 0);
 }
 
 void MainWindow::refreshProcesses()
@@ -208,14 +213,13 @@ void MainWindow::sampleCharts()
     if (m_session.runningBatch() != 0) {
         m_throughput->addSample(now, c.done + c.failed + c.skipped, c.pending + c.interrupted);
         // The running batch's line in the batches list, from the model's counts (no query).
-        for (int i = 0; m_session.runningBatch() == m_jobsModel->batch() && i < m_batches->count();
-             ++i) {
-            QListWidgetItem *item = m_batches->item(i);
-            if (item->data(Qt::UserRole).toLongLong() == m_jobsModel->batch())
-                item->setText(batchItemText(
-                    item->data(Qt::UserRole).toLongLong(), item->data(Qt::UserRole + 1).toString(),
-                    batchStateText(BatchState::Running), c.done, c.total()));
-        }
+        QListWidgetItem *item = m_session.runningBatch() == m_jobsModel->batch()
+                                    ? batchItem(m_jobsModel->batch())
+                                    : nullptr;
+        if (item)
+            item->setText(batchItemText(m_jobsModel->batch(),
+                                        item->data(Qt::UserRole + 1).toString(),
+                                        batchStateText(BatchState::Running), c.done, c.total()));
     }
     updateStatus();
 }

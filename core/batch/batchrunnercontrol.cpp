@@ -64,7 +64,6 @@ void BatchRunner::cancel(const QList<qint64> &seqs)
         m_cancelTimer.start();
         signalCancelled();
     }
-    emit countsChanged();
     QMetaObject::invokeMethod(this, &BatchRunner::fill, Qt::QueuedConnection);
 }
 
@@ -105,7 +104,6 @@ void BatchRunner::runAgain(const QList<BatchJob> &jobs)
         m_setup.store->claimBatch(m_setup.batch);
         m_commitTimer.start();
     }
-    emit countsChanged();
     QMetaObject::invokeMethod(this, &BatchRunner::fill, Qt::QueuedConnection);
 }
 

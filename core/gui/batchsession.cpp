@@ -156,56 +156,71 @@ void BatchSession::start()
         startNext();
 }
 
+int BatchSession::jobSlots() const
+{
+    return m_options.poolSize > 0 ? m_options.poolSize : defaultPoolSize();
+}
+
 void BatchSession::setPoolSize(int size)
 {
     m_options.poolSize = std::max(0, size);
     if (m_run)
-        m_run->runner->setJobSlots(m_options.poolSize > 0 ? m_options.poolSize : defaultPoolSize());
+        m_run->runner->setJobSlots(jobSlots());
 }
 
-QList<qint64> BatchSession::jobsIn(qint64 batch, const QList<qint64> &seqs,
-                                   const QList<JobState> &states)
+QList<JobRecord> BatchSession::records(qint64 batch, const QList<qint64> &seqs)
 {
-    QList<qint64> found;
+    QList<JobRecord> found;
     for (const qint64 seq : seqs) {
-        const std::optional<JobRecord> job = m_store.job({batch, seq});
-        if (job && states.contains(job->state))
-            found.append(seq);
+        if (std::optional<JobRecord> job = m_store.job({batch, seq}))
+            found.append(std::move(*job));
     }
     return found;
 }
 
 void BatchSession::cancel(qint64 batch, const QList<qint64> &seqs)
 {
-    const QList<qint64> waiting = jobsIn(batch, seqs, {JobState::Pending, JobState::Interrupted});
-    for (const qint64 seq : waiting)
+    QList<qint64> waiting;
+    QList<qint64> running;
+    for (const JobRecord &job : records(batch, seqs)) {
+        if (job.state == JobState::Pending || job.state == JobState::Interrupted)
+            waiting.append(job.seq);
+        else if (job.state == JobState::Running)
+            running.append(job.seq);
+    }
+    for (const qint64 seq : std::as_const(waiting))
         m_store.jobSkipped({batch, seq});
     m_store.flush();
-    if (m_run && m_run->batch == batch) {
-        // The running ones end as cancelled through the runner, which stores them so.
-        const QList<qint64> running = jobsIn(batch, seqs, {JobState::Running});
+    // The running ones end as cancelled through the runner, which stores them so.
+    if (m_run && m_run->batch == batch)
         m_run->runner->cancel(waiting + running);
-    }
     emit jobsChanged(batch, waiting);
 }
 
 void BatchSession::retry(qint64 batch, const QList<qint64> &seqs)
 {
+    requeue(batch, records(batch, seqs));
+}
+
+void BatchSession::retryFailed(qint64 batch)
+{
+    requeue(batch, m_store.jobs(batch, {JobState::Failed}));
+}
+
+void BatchSession::requeue(qint64 batch, const QList<JobRecord> &records)
+{
     QList<BatchJob> jobs;
     QList<qint64> changed;
-    for (const qint64 seq : seqs) {
-        const std::optional<JobRecord> job = m_store.job({batch, seq});
-        if (!job
-            || !QList{JobState::Failed, JobState::Interrupted, JobState::Skipped}.contains(
-                job->state))
+    for (const JobRecord &job : records) {
+        if (!QList{JobState::Failed, JobState::Interrupted, JobState::Skipped}.contains(job.state))
             continue;
-        m_store.jobRequeued({batch, seq});
+        m_store.jobRequeued({batch, job.seq});
         BatchJob next;
-        next.seq = seq;
-        next.inputs = job->inputs;
-        next.attempt = job->attempts;
+        next.seq = job.seq;
+        next.inputs = job.inputs;
+        next.attempt = job.attempts;
         jobs.append(next);
-        changed.append(seq);
+        changed.append(job.seq);
     }
     m_store.flush();
     if (jobs.isEmpty())
@@ -256,8 +271,7 @@ void BatchSession::startNext()
             setup.batch = batch;
             setup.command = &run->command;
             setup.options = BatchOptions::fromJson(record->options);
-            setup.options.jobSlots =
-                m_options.poolSize > 0 ? m_options.poolSize : defaultPoolSize();
+            setup.options.jobSlots = jobSlots();
             setup.source = jobsFromStore(m_store, batch, ResumeMode::Resume, false);
             setup.totalJobs = m_store.jobCount(batch, {JobState::Pending, JobState::Interrupted});
             setup.logDirectory = record->logDirectory.isEmpty() ? logDirectoryFor(m_store, batch)

@@ -26,7 +26,6 @@
 namespace jobpool {
 
 class CommandTemplate;
-class JobStore;
 
 /// One job on its way through the runner.
 struct BatchJob
@@ -132,8 +131,6 @@ signals:
     /// emitted once the store has it.
     void jobFinished(const jobpool::BatchJob &job);
     void finished();
-    /// A job of runAgain() was handed back to the queue, or the source skipped one.
-    void countsChanged();
 
 private:
     void fill();

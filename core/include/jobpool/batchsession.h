@@ -78,6 +78,8 @@ public:
     /// Runs again the jobs of \a batch that failed, were cancelled or interrupted: in the
     /// running batch at once, else \a batch waits its turn.
     void retry(qint64 batch, const QList<qint64> &seqs);
+    /// The same for every failed job of \a batch.
+    void retryFailed(qint64 batch);
 
     /// Batches that a crash or a kill interrupted and that still have jobs to run.
     QList<BatchRecord> interruptedBatches();
@@ -101,7 +103,11 @@ private:
     void enqueue(qint64 batch);
     void startNext();
     void onFinished();
-    QList<qint64> jobsIn(qint64 batch, const QList<qint64> &seqs, const QList<JobState> &states);
+    int jobSlots() const; ///< the pool size, 0 resolved to one per core
+    /// The store's records of those jobs of \a batch (each read once).
+    QList<JobRecord> records(qint64 batch, const QList<qint64> &seqs);
+    /// retry()'s work on jobs already read.
+    void requeue(qint64 batch, const QList<JobRecord> &records);
 
     Options m_options;
     JobStore m_store;
