@@ -286,6 +286,7 @@ int execute(const RunRequest &r)
     setup.totalJobs = p.total;
     setup.logDirectory = p.logDirectory;
     setup.workerProgram = workerProgram();
+    setup.pipelined = true;
     BatchRunner runner(std::move(setup));
 
     OutputPrinter printer({p.options.keepOrder, p.options.tag, p.options.lineBuffer}, stdout,

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "journal.h"
+
 #include <jobpool/batchrunner.h>
 #include <jobpool/commandtemplate.h>
 #include <jobpool/jobstore.h>
@@ -44,14 +46,6 @@ qint64 processStartTicks(qint64 pid)
     return fields.value(19).toLongLong(); // field 22 of the whole line
 }
 
-QByteArray logPath(const QByteArray &directory, qint64 seq, int attempt, const char *suffix)
-{
-    QByteArray name = QByteArray::number(seq);
-    if (attempt > 1)
-        name += '.' + QByteArray::number(attempt);
-    return directory + '/' + name + suffix;
-}
-
 } // namespace
 
 BatchRunner::BatchRunner(Setup setup, QObject *parent)
@@ -60,6 +54,10 @@ BatchRunner::BatchRunner(Setup setup, QObject *parent)
 {
     m_counts.total = m_setup.totalJobs;
     m_setup.options.jobSlots = std::max(1, m_setup.options.jobSlots);
+    m_pipelined = m_setup.pipelined && !m_setup.command->usesSlot()
+                  && m_setup.options.delaySeconds <= 0 && m_setup.options.memfreeBytes <= 0
+                  && m_setup.options.halt.when == HaltPolicy::When::Never
+                  && !m_setup.logDirectory.isEmpty();
     m_slotsInUse.assign(std::size_t(m_setup.options.jobSlots), false);
     m_commitTimer.setInterval(kCommitIntervalMs);
     connect(&m_commitTimer, &QTimer::timeout, this, &BatchRunner::commit);
@@ -81,6 +79,11 @@ void BatchRunner::start()
     PoolOptions options;
     options.workers = m_setup.options.jobSlots;
     options.workerProgram = m_setup.workerProgram;
+    if (m_pipelined) {
+        // What a dead runner's workers did after its last commit, before anything new.
+        m_setup.store->replayJournal(m_setup.batch);
+        holdWaitingJobs(false);
+    }
     m_pool = std::make_unique<Pool>(options);
     m_commitTimer.start();
     if (m_setup.options.delaySeconds <= 0) {
@@ -107,12 +110,15 @@ void BatchRunner::start()
 void BatchRunner::fill()
 {
     // The jobs that ended are committed before their slots take others, so that after a
-    // kill -9 only the jobs running then (one per slot) run again on --resume.
-    if (!m_uncommittedEnds.empty() && !m_stopping && !m_paused
+    // kill -9 only the jobs running then (one per slot) run again on --resume. Pipelined,
+    // the journal does that, and each worker has a job waiting (and the pool more than one
+    // for each, which is when it queues a second in a worker), so that no slot waits for
+    // this process between two jobs.
+    if (!m_pipelined && !m_uncommittedEnds.empty() && !m_stopping && !m_paused
         && m_running.size() < std::size_t(m_setup.options.jobSlots))
         commit();
-    const auto slotCount = std::size_t(m_setup.options.jobSlots);
-    while (!m_stopping && !m_paused && m_running.size() < slotCount) {
+    const auto inFlight = std::size_t(m_setup.options.jobSlots) * (m_pipelined ? 4 : 1);
+    while (!m_stopping && !m_paused && m_running.size() < inFlight) {
         if (!mayStartNow())
             return;
         BatchJob job;
@@ -152,6 +158,34 @@ bool BatchRunner::mayStartNow()
     return true;
 }
 
+int BatchRunner::slotOfWorker(qint64 pid)
+{
+    // In the order the workers first report; a worker started for one that died gets a
+    // new number.
+    const auto [it, added] = m_workerSlots.try_emplace(pid, int(m_workerSlots.size()) + 1);
+    return it->second;
+}
+
+QByteArray BatchRunner::folderFile(const char *name) const
+{
+    return m_setup.logDirectory + '/' + name;
+}
+
+void BatchRunner::holdWaitingJobs(bool hold)
+{
+    if (!m_pipelined)
+        return;
+    const QString path = QFile::decodeName(folderFile(detail::kHoldName));
+    if (!hold) {
+        QFile::remove(path);
+        return;
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        qWarning("jobpool: cannot create %s: %s: jobs waiting in a worker may still start",
+                 qPrintable(path), qPrintable(file.errorString()));
+}
+
 int BatchRunner::takeSlot()
 {
     auto free = std::find(m_slotsInUse.begin(), m_slotsInUse.end(), false);
@@ -181,10 +215,10 @@ qint64 BatchRunner::currentTimeoutMs() const
 void BatchRunner::launch(BatchJob job)
 {
     ++job.attempt;
-    job.slot = takeSlot();
+    job.slot = m_pipelined ? 0 : takeSlot(); // pipelined: its worker's, known at its end
     job.argv = m_setup.command->expand(job.inputs, job.seq, job.slot);
-    job.stdoutPath = logPath(m_setup.logDirectory, job.seq, job.attempt, ".out");
-    job.stderrPath = logPath(m_setup.logDirectory, job.seq, job.attempt, ".err");
+    job.stdoutPath = detail::jobLogPath(m_setup.logDirectory, job.seq, job.attempt, ".out");
+    job.stderrPath = detail::jobLogPath(m_setup.logDirectory, job.seq, job.attempt, ".err");
     job.result = {};
     job.outcome = BatchJob::Outcome::Pending;
     job.launchedAtMs = QDateTime::currentMSecsSinceEpoch();
@@ -197,10 +231,18 @@ void BatchRunner::launch(BatchJob job)
     request.logsWhileRunning = m_setup.options.lineBuffer;
     request.tag = job.seq;
     request.workingDirectory = m_setup.workingDirectory;
+    if (m_pipelined) {
+        request.journalPath = folderFile(detail::kJournalName);
+        request.attempt = job.attempt;
+        request.holdPath = folderFile(detail::kHoldName);
+    }
 
     auto running = std::make_shared<BatchJob>(std::move(job));
     m_running.push_back(running);
-    m_uncommittedStarts.push_back(std::make_shared<BatchJob>(*running));
+    if (m_pipelined)
+        emit jobStarted(*running); // its start is stored with its end
+    else
+        m_uncommittedStarts.push_back(std::make_shared<BatchJob>(*running));
     ++m_counts.running;
     m_sinceLastStart.start();
     m_pool->applyAsync(jobpool::exec, request)
@@ -220,8 +262,19 @@ void BatchRunner::launch(BatchJob job)
 void BatchRunner::onResult(std::shared_ptr<BatchJob> job, ExecResult result)
 {
     m_running.erase(std::find(m_running.begin(), m_running.end(), job));
-    m_slotsInUse[std::size_t(job->slot - 1)] = false;
     --m_counts.running;
+    if (result.held) { // it waited in a worker while the batch stopped: it never started
+        --job->attempt;
+        m_retries.push_front(*job);
+        QMetaObject::invokeMethod(this, &BatchRunner::fill, Qt::QueuedConnection);
+        return;
+    }
+    if (m_pipelined) {
+        job->slot = slotOfWorker(result.workerPid);
+        m_uncommittedStarts.push_back(job);
+    } else {
+        m_slotsInUse[std::size_t(job->slot - 1)] = false;
+    }
     job->result = std::move(result);
     const ExecResult &r = job->result;
 
@@ -316,6 +369,7 @@ void BatchRunner::stop(Stop how)
 void BatchRunner::stopInternally(Stop how)
 {
     m_stopping = true;
+    holdWaitingJobs(true);
     m_retryTimer.stop();
     if (how != Stop::Soon) {
         m_killing = true;
@@ -391,8 +445,10 @@ void BatchRunner::commit()
     const auto starts = std::exchange(m_uncommittedStarts, {});
     const auto ends = std::exchange(m_uncommittedEnds, {});
     const auto finals = std::exchange(m_finalEnds, {});
-    for (const auto &job : starts)
-        emit jobStarted(*job);
+    if (!m_pipelined) {
+        for (const auto &job : starts)
+            emit jobStarted(*job);
+    }
     for (const auto &job : ends) {
         if (finals.contains(job.get()))
             emit jobFinished(*job);
@@ -419,6 +475,10 @@ void BatchRunner::finishIfDone()
     m_setup.store->batchFinished(m_setup.batch, complete   ? BatchState::Finished
                                                 : m_halted ? BatchState::Halted
                                                            : BatchState::Stopped);
+    if (m_pipelined) { // the store has all the journal says
+        holdWaitingJobs(false);
+        QFile::remove(QFile::decodeName(folderFile(detail::kJournalName)));
+    }
     emit finished();
 }
 

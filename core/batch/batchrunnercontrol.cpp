@@ -24,6 +24,13 @@ void BatchRunner::setPaused(bool paused)
         QMetaObject::invokeMethod(this, &BatchRunner::fill, Qt::QueuedConnection);
 }
 
+BatchCounts BatchRunner::counts() const
+{
+    BatchCounts c = m_counts;
+    c.running = std::min<qint64>(c.running, m_setup.options.jobSlots);
+    return c;
+}
+
 void BatchRunner::setJobSlots(int count)
 {
     m_setup.options.jobSlots = std::max(1, count);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "../pool/protocol.h"
 #include "builtinexec.h"
+#include "journal.h"
 
 #include <jobpool/exec.h>
 #include <jobpool/task.h>
@@ -252,9 +253,8 @@ struct StartFailure
     return pid;
 }
 
-} // namespace
-
-ExecResult exec(ExecRequest request)
+/// exec() without the journal and the hold file.
+ExecResult run(ExecRequest request)
 {
     if (std::optional<ExecResult> builtin = detail::runBuiltinCommand(request))
         return *builtin;
@@ -393,6 +393,28 @@ ExecResult exec(ExecRequest request)
         result.signal = WTERMSIG(status);
         result.exitCode = -1;
     }
+    return result;
+}
+
+} // namespace
+
+ExecResult exec(ExecRequest request)
+{
+    if (!request.holdPath.isEmpty() && ::access(request.holdPath.constData(), F_OK) == 0) {
+        ExecResult held;
+        held.held = true;
+        held.workerPid = ::getpid();
+        held.error = QStringLiteral("not started: its batch is stopping");
+        return held;
+    }
+    if (request.journalPath.isEmpty())
+        return run(std::move(request));
+    const QByteArray journal = request.journalPath;
+    const qint64 seq = request.tag;
+    const int attempt = request.attempt;
+    detail::journalStart(journal, seq, attempt, QDateTime::currentMSecsSinceEpoch());
+    ExecResult result = run(std::move(request));
+    detail::journalEnd(journal, seq, attempt, result);
     return result;
 }
 

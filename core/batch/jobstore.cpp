@@ -289,6 +289,11 @@ void JobStore::claimBatch(qint64 batch)
     d->requireWritable("claim a batch");
     const QString doing = QStringLiteral("while claiming a batch");
     d->flushPending();
+    if (!d->claimed.contains(batch)) {
+        const Private::Runner previous = d->runnerOf(batch, doing);
+        if (!(previous.running && previous.alive))
+            replayJournal(batch); // what its dead runner's workers did after its last commit
+    }
     Private::Transaction transaction(*d, doing);
     const Private::Runner runner = d->runnerOf(batch, doing);
     if (runner.running && runner.alive && !d->claimed.contains(batch))
@@ -320,10 +325,13 @@ qint64 JobStore::recover(qint64 batch)
     d->requireWritable("recover a batch");
     const QString doing = QStringLiteral("while recovering a batch");
     d->flushPending();
+    if (const Private::Runner runner = d->runnerOf(batch, doing); runner.running && runner.alive)
+        return 0; // its runner lives: what it runs is running
+    replayJournal(batch);
     Private::Transaction transaction(*d, doing);
     const Private::Runner runner = d->runnerOf(batch, doing);
     if (runner.running && runner.alive)
-        return 0; // its runner lives: what it runs is running
+        return 0;
     const qint64 marked = d->markInterrupted(
         batch, QStringLiteral("interrupted: the process running it died"), runner.running);
     transaction.commit();

@@ -294,10 +294,13 @@ JobStore JobStore::open(const QString &path, const OpenOptions &options)
                 abandoned.append(q.value(0).toLongLong());
         }
         q = QSqlQuery();
-        for (qint64 batch : abandoned)
-            d->markInterrupted(batch, QStringLiteral("interrupted: the process running it died"),
-                               true);
         transaction.commit();
+        // Each journal first: the jobs its workers ended after the last commit are not
+        // interrupted.
+        JobStore store(std::move(d));
+        for (qint64 batch : std::as_const(abandoned))
+            store.recover(batch);
+        return store;
     }
     return JobStore(std::move(d));
 }

@@ -77,6 +77,15 @@ public:
         QByteArray workingDirectory; ///< the commands'; empty: this process's
         QString workerProgram;       ///< empty: this executable
         int terminateGraceMs = 2000; ///< SIGTERM, then SIGKILL after this (stop())
+        /// Each worker gets its next job while one runs, and starts it the moment the other
+        /// ends, without waiting for this process (`jobpool run`). A job's start and end are
+        /// then made durable by the worker, in the batch's journal (core/batch/journal.h),
+        /// and committed to the store in batches. Not with {%} in the template (a slot is
+        /// a worker then, not known when the job is handed out), nor with --delay,
+        /// --memfree or --halt, which decide each start from what happened before it. The desktop
+        /// app leaves it off: its timeline, pause and cancel show and act on exactly the jobs that
+        /// run.
+        bool pipelined = false;
     };
 
     explicit BatchRunner(Setup setup, QObject *parent = nullptr);
@@ -116,7 +125,9 @@ public:
     /// The workers and the commands they run (WorkerInfo::childTag is the job's seq).
     QList<WorkerInfo> workers() const;
 
-    BatchCounts counts() const { return m_counts; }
+    /// Pipelined, `running` counts at most one job per slot: the others handed out wait in
+    /// their worker.
+    BatchCounts counts() const;
     /// parallel's: the number of failed jobs (101 for more than 100), the failing job's
     /// status under --halt ...,fail=1, 255 when the batch was stopped.
     int exitStatus() const;
@@ -125,7 +136,9 @@ public:
     std::vector<const BatchJob *> runningJobs() const;
 
 signals:
-    /// A job started; emitted once the store has it.
+    /// A job started; emitted once the store has it. Pipelined, emitted when the job is
+    /// handed to the pool, in the order jobs are handed out (its worker starts it as soon
+    /// as it is free; its journal has the start).
     void jobStarted(const jobpool::BatchJob &job);
     /// A job ended for good (a failed attempt that will be retried does not count);
     /// emitted once the store has it.
@@ -146,6 +159,9 @@ private:
     void finishIfDone();
     qint64 currentTimeoutMs() const;
     int takeSlot();
+    int slotOfWorker(qint64 pid);
+    QByteArray folderFile(const char *name) const;
+    void holdWaitingJobs(bool hold);
     bool isRunning(qint64 seq) const;
     void signalCancelled();
 
@@ -176,7 +192,9 @@ private:
     bool m_halted = false;
     bool m_finished = false;
     bool m_paused = false;
-    int m_haltStatus = -1; ///< set by --halt ...,fail=1
+    bool m_pipelined = false;
+    std::map<qint64, int> m_workerSlots; ///< pipelined: a worker's pid → its slot number
+    int m_haltStatus = -1;               ///< set by --halt ...,fail=1
     qint64 m_memoryKillPid = 0;
 };
 

@@ -31,16 +31,23 @@ struct ExecRequest
     bool logsWhileRunning = false;
     /// Published with the command's pid while it runs (WorkerInfo::childTag): a job number.
     qint64 tag = 0;
+    /// A batch's journal (see core/batch/journal.h): when set, the start and the end are
+    /// appended to it, as job \a tag's attempt \a attempt, before the command starts and
+    /// before exec() returns.
+    QByteArray journalPath;
+    int attempt = 0;
+    /// While a file of this name exists, the command is not started: the result is held.
+    QByteArray holdPath;
 
     friend QDataStream &operator<<(QDataStream &s, const ExecRequest &r)
     {
         return s << r.argv << r.workingDirectory << r.stdoutPath << r.stderrPath << r.timeoutMs
-                 << r.logsWhileRunning << r.tag;
+                 << r.logsWhileRunning << r.tag << r.journalPath << r.attempt << r.holdPath;
     }
     friend QDataStream &operator>>(QDataStream &s, ExecRequest &r)
     {
         return s >> r.argv >> r.workingDirectory >> r.stdoutPath >> r.stderrPath >> r.timeoutMs
-               >> r.logsWhileRunning >> r.tag;
+               >> r.logsWhileRunning >> r.tag >> r.journalPath >> r.attempt >> r.holdPath;
     }
 };
 
@@ -51,6 +58,8 @@ struct ExecResult
     int exitCode = -1;    ///< the status it exited with; 127 when it could not be started
     int signal = 0;       ///< the signal that ended it, or 0
     bool timedOut = false;
+    /// Not started, because the request's hold file exists (its batch is stopping).
+    bool held = false;
     /// Why it could not be started ("command not found: foo", "cannot open log …"),
     /// empty when it ran.
     QString error;
@@ -65,14 +74,15 @@ struct ExecResult
 
     friend QDataStream &operator<<(QDataStream &s, const ExecResult &r)
     {
-        return s << r.pid << r.workerPid << r.exitCode << r.signal << r.timedOut << r.error
-                 << r.startedAtMs << r.endedAtMs << r.wallUs << r.userUs << r.systemUs
+        return s << r.pid << r.workerPid << r.exitCode << r.signal << r.timedOut << r.held
+                 << r.error << r.startedAtMs << r.endedAtMs << r.wallUs << r.userUs << r.systemUs
                  << r.maxRssKiB;
     }
     friend QDataStream &operator>>(QDataStream &s, ExecResult &r)
     {
-        return s >> r.pid >> r.workerPid >> r.exitCode >> r.signal >> r.timedOut >> r.error
-               >> r.startedAtMs >> r.endedAtMs >> r.wallUs >> r.userUs >> r.systemUs >> r.maxRssKiB;
+        return s >> r.pid >> r.workerPid >> r.exitCode >> r.signal >> r.timedOut >> r.held
+               >> r.error >> r.startedAtMs >> r.endedAtMs >> r.wallUs >> r.userUs >> r.systemUs
+               >> r.maxRssKiB;
     }
 };
 

@@ -250,6 +250,11 @@ public:
     /// Marks what a dead runner of \a batch left running as interrupted; does nothing
     /// while its runner lives. Returns how many jobs it marked.
     qint64 recover(qint64 batch);
+    /// Applies the journal in \a batch's log folder (core/batch/journal.h) — the starts and
+    /// ends its workers wrote that the store may not have — then removes it. Ends the store
+    /// already has are kept as they are. claimBatch() and recover() do this first; a runner
+    /// calls it when it starts. Returns how many records changed the store.
+    qint64 replayJournal(qint64 batch);
     /// Flushes, then ends the batch; a job still marked running becomes interrupted. Jobs
     /// never started stay pending (a million of them cost nothing to stop).
     void batchFinished(qint64 batch, BatchState state);
