@@ -256,6 +256,31 @@ JoblogEntry joblogEntry(const BatchJob &job, const Prepared &p)
                        retried ? job.inputs.value(0) : JobLog::shellJoin(job.argv)};
 }
 
+/// Brings a resumed batch's joblog up to date with the store: a job the store has as ended
+/// but the joblog lacks (\a listed) gets its line, from its last attempt. Those are the
+/// jobs whose end a killed runner had committed, or its workers journalled, before it
+/// could write their lines.
+void completeJoblog(JobLog &joblog, const JoblogSummary &listed, JobStore &store, const Prepared &p)
+{
+    for (const JobRecord &job : store.jobs(p.batch, {JobState::Done, JobState::Failed})) {
+        if (listed.listed(job.seq))
+            continue;
+        const AttemptRecord &a = job.lastAttempt;
+        BatchJob ended;
+        ended.seq = job.seq;
+        ended.inputs = job.inputs;
+        ended.argv = p.command.expand(job.inputs, job.seq, std::max(1, a.slot));
+        ended.stdoutPath = a.stdoutPath;
+        ended.result.startedAtMs = a.startedAtMs;
+        ended.result.wallUs = a.wallUs;
+        ended.result.exitCode = a.exitCode.value_or(-1);
+        ended.result.signal = a.signal;
+        ended.result.timedOut = a.timedOut;
+        joblog.write(joblogEntry(ended, p));
+    }
+    joblog.flush();
+}
+
 int terminalWidth()
 {
     winsize size{};
@@ -274,8 +299,14 @@ int execute(const RunRequest &r)
     JobStore store = JobStore::open(storePath(r));
     Prepared p = r.resume && r.resumeBatch > 0 ? resumeFromStore(r, store) : newBatch(r, store);
     std::optional<JobLog> joblog;
-    if (!joblogPath.isEmpty())
+    if (!joblogPath.isEmpty()) {
+        const bool resumed = r.resume && r.resumeBatch > 0;
+        const JoblogSummary listed =
+            resumed && QFileInfo::exists(joblogPath) ? JobLog::read(joblogPath) : JoblogSummary{};
         joblog.emplace(joblogPath, r.joblogAppend || r.resume.has_value());
+        if (resumed)
+            completeJoblog(*joblog, listed, store, p);
+    }
 
     BatchRunner::Setup setup;
     setup.store = &store;
