@@ -135,14 +135,14 @@ QList<JobState> statesFor(ResumeMode mode)
 /// Where a batch's job logs go: --results-dir, or beside the store.
 QByteArray logDirectoryFor(const RunRequest &r, const JobStore &store, qint64 batch)
 {
-    const QString dir =
-        r.logDirectory.isEmpty()
-            ? QFileInfo(store.path()).absolutePath() + QStringLiteral("/logs/batch-%1").arg(batch)
-            : QFileInfo(QFile::decodeName(r.logDirectory)).absoluteFilePath()
-                  + QStringLiteral("/batch-%1").arg(batch);
-    if (!QDir().mkpath(dir))
-        throw PoolError(QStringLiteral("cannot create the log folder %1").arg(dir));
-    return QFile::encodeName(dir);
+    const QString parent = QFile::decodeName(r.logDirectory);
+    const QByteArray dir = store.createLogDirectory(batch, parent);
+    if (dir.isEmpty())
+        throw PoolError(
+            QStringLiteral("cannot create the log folder for batch %1 in %2")
+                .arg(batch)
+                .arg(parent.isEmpty() ? QFileInfo(store.path()).absolutePath() : parent));
+    return dir;
 }
 
 struct Prepared

@@ -4,6 +4,8 @@
 #include "batch/jobstoreprivate.h"
 #include "sync/processstamp.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonDocument>
 
 namespace jobpool {
@@ -83,6 +85,24 @@ void JobStore::Private::shutdown() noexcept
         }
     }
     claimed.clear();
+}
+
+QByteArray JobStore::createLogDirectory(qint64 batch, const QString &parent) const
+{
+    const QString under = parent.isEmpty()
+                              ? QFileInfo(d->path).absolutePath() + QStringLiteral("/logs")
+                              : QFileInfo(parent).absoluteFilePath();
+    const QString folder = under + QStringLiteral("/batch-%1").arg(batch);
+    const bool ownLogsFolder = parent.isEmpty() && !QFileInfo::exists(under);
+    if (!QDir().mkpath(folder))
+        return {};
+    // Commands' output is the user's business: no one else may list or read it.
+    constexpr QFile::Permissions ownerOnly = QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner;
+    if (ownLogsFolder)
+        QFile::setPermissions(under, ownerOnly);
+    if (!QFile::setPermissions(folder, ownerOnly))
+        return {};
+    return QFile::encodeName(folder);
 }
 
 QString JobStore::path() const

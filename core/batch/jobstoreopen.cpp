@@ -14,6 +14,9 @@
 
 #include <atomic>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace jobpool {
 namespace {
 
@@ -169,6 +172,14 @@ JobStore JobStore::open(const QString &path, const OpenOptions &options)
         d->fail(Reason::ReadOnly, QStringLiteral("is a read-only file; it can be opened for "
                                                  "reading only"));
     const bool looksTruncated = file.exists() && checkHeader(d->path);
+    // A new store is its owner's alone (SQLite gives its log files the same mode): what
+    // ran, on which files, and where their output is, is no one else's business.
+    if (!readOnly && !file.exists()) {
+        const int fd = ::open(QFile::encodeName(d->path).constData(),
+                              O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            ::close(fd);
+    }
 
     d->connectionName = QStringLiteral("jobpool-store-%1").arg(++g_connections);
     d->db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), d->connectionName);

@@ -26,15 +26,6 @@ int defaultPoolSize()
     return std::max(1, int(std::thread::hardware_concurrency()));
 }
 
-/// Where a batch's logs go: beside the store, as for `jobpool run`.
-QByteArray logDirectoryFor(const JobStore &store, qint64 batch)
-{
-    const QString dir =
-        QFileInfo(store.path()).absolutePath() + QStringLiteral("/logs/batch-%1").arg(batch);
-    QDir().mkpath(dir);
-    return QFile::encodeName(dir);
-}
-
 } // namespace
 
 BatchSession::BatchSession(Options options, QObject *parent)
@@ -67,7 +58,7 @@ qint64 BatchSession::submit(const NewBatch &batch)
                                 ? QFile::encodeName(QDir::currentPath())
                                 : batch.workingDirectory;
     const qint64 id = m_store.createBatch(spec);
-    m_store.setLogDirectory(id, logDirectoryFor(m_store, id));
+    m_store.setLogDirectory(id, m_store.createLogDirectory(id));
     qsizetype next = 0;
     m_store.addJobs(id, [&](QList<QByteArray> &values) {
         if (next == batch.inputs.size())
@@ -274,7 +265,7 @@ void BatchSession::startNext()
             setup.options.jobSlots = jobSlots();
             setup.source = jobsFromStore(m_store, batch, ResumeMode::Resume, false);
             setup.totalJobs = m_store.jobCount(batch, {JobState::Pending, JobState::Interrupted});
-            setup.logDirectory = record->logDirectory.isEmpty() ? logDirectoryFor(m_store, batch)
+            setup.logDirectory = record->logDirectory.isEmpty() ? m_store.createLogDirectory(batch)
                                                                 : record->logDirectory;
             setup.workingDirectory = record->workingDirectory;
             setup.workerProgram = m_options.workerProgram;

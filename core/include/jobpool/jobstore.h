@@ -215,6 +215,11 @@ public:
     /// The data directory's `jobs.sqlite` (QStandardPaths::AppDataLocation).
     static QString defaultPath();
 
+    /// Creates the folder for \a batch's job logs, `batch-N` in \a parent (by default the
+    /// `logs` folder beside the store), readable by its owner only, as the store is; its
+    /// absolute path, or empty when it cannot be created.
+    QByteArray createLogDirectory(qint64 batch, const QString &parent = {}) const;
+
     /// Opens \a path, creating its directory and the schema as needed. Read-write opening
     /// also marks what a dead process left running as interrupted. Throws StoreError.
     static JobStore open(const QString &path, const OpenOptions &options);
