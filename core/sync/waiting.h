@@ -71,8 +71,7 @@ struct alignas(64) Signal
     /// After the change the waiters wait for is visible.
     void notify()
     {
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (waiters.load(std::memory_order_relaxed) == 0)
+        if (ipc::loadAfterFence(waiters) == 0)
             return;
         sequence.fetch_add(1, std::memory_order_seq_cst);
         if (sleepers.load(std::memory_order_seq_cst) != 0)
@@ -116,7 +115,9 @@ public:
     void enter()
     {
         m_signal.waiters.fetch_add(1, std::memory_order_seq_cst);
+#ifndef JOBPOOL_THREAD_SANITIZER // which models no fences; the RMW above orders as much
         std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
         m_entered = true;
     }
     /// 0 until entered: the sequence only moves while someone is.
