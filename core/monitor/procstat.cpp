@@ -225,11 +225,13 @@ std::optional<ProcessStat> parseProcessStat(QByteArrayView text, QString *error)
 std::optional<qint64> parseVmRssKiB(QByteArrayView text)
 {
     // "VmRSS:\t   12345 kB" — always kB, whatever the page size.
-    qsizetype line = text.startsWith("VmRSS:") ? 0 : text.indexOf("\nVmRSS:");
-    if (line < 0)
-        return std::nullopt;
-    if (line > 0)
-        ++line;
+    qsizetype line = 0;
+    if (!text.startsWith("VmRSS:")) {
+        line = text.indexOf("\nVmRSS:");
+        if (line < 0)
+            return std::nullopt;
+        ++line; // past the newline, also when it is the first byte
+    }
     qsizetype end = text.indexOf('\n', line);
     if (end < 0)
         end = text.size();

@@ -213,10 +213,12 @@ struct IsPairOrTuple<std::tuple<A...>> : std::true_type
 };
 
 /// Values copied as raw bytes: plain data, never pointers (an address means nothing in
-/// another process).
+/// another process). Not bool: a byte from another process need not be 0 or 1, and a bool
+/// holding anything else is undefined behaviour to read (Codec<bool> checks each one).
 template<class T>
 concept RawCodable = std::is_trivially_copyable_v<T> && !std::is_pointer_v<
-                         T> && !std::is_member_pointer_v<T> && !IsPairOrTuple<T>::value;
+                         T> && !std::is_member_pointer_v<T> && !IsPairOrTuple<T>::value
+                     && !std::is_same_v<std::remove_cv_t<T>, bool>;
 
 template<class T>
 concept StreamCodable = requires(QDataStream &s, T &v, const T &cv)
@@ -269,6 +271,14 @@ struct Codec<T, std::enable_if_t<detail::RawCodable<T>>>
         in.readRaw(&value, sizeof(T));
         return value;
     }
+};
+
+/// One byte; any but 0 reads as true.
+template<>
+struct Codec<bool>
+{
+    static void encode(Encoder &out, bool value) { *out.grow(1) = value ? 1 : 0; }
+    static bool decode(Decoder &in) { return *in.take(1) != 0; }
 };
 
 template<>

@@ -264,6 +264,10 @@ private slots:
         QCOMPARE(parseVmRssKiB("VmRSS:\t kB\n"), std::nullopt);
         QCOMPARE(parseVmRssKiB("XVmRSS:\t 12 kB\n"), std::nullopt);
         QCOMPARE(parseVmRssKiB(""), std::nullopt);
+        // Found by fuzz_procstat: a VmRSS line right after a leading newline was read from
+        // the newline, cutting a view of negative length (a Qt assertion in debug builds).
+        QCOMPARE(parseVmRssKiB("\nVmRSS:"), std::nullopt);
+        QCOMPARE(parseVmRssKiB("\nVmRSS:\t 12 kB\n"), std::optional<qint64>(12));
     }
 
     void uptime()

@@ -254,6 +254,30 @@ private slots:
         QCOMPARE(encoded(Colour::Green).size(), qsizetype(sizeof(Colour)));
     }
 
+    // Found by fuzz_frames: a bool result was copied as a raw byte, so a worker's byte 3
+    // became a bool that is neither true nor false (UBSan: "load of value 3, which is not a
+    // valid value for type 'bool'"). Any byte but 0 now reads as true.
+    void boolFromAnyByte()
+    {
+        const QByteArray one("\x03", 1);
+        Decoder in(one);
+        const bool b = in.read<bool>();
+        QCOMPARE(b, true);
+        QVERIFY(in.atEnd());
+
+        QByteArray bytes;
+        Encoder out(bytes);
+        out.writeSize(4);
+        out.writeRaw("\x00\x01\x02\xff", 4);
+        Decoder listIn(bytes);
+        QCOMPARE(listIn.read<QList<bool>>(), (QList<bool>{false, true, true, true}));
+        QVERIFY(listIn.atEnd());
+
+        verifyRoundTrip(QList<bool>{true, false, true});
+        verifyRoundTrip(std::vector<bool>{false, true});
+        QCOMPARE(encoded(QList<bool>{true, false}).size(), qsizetype(sizeof(qsizetype) + 2));
+    }
+
     void triviallyCopyableStruct()
     {
         const Point p{-42, 2.5, {'a', '\0', 'b', '\xff', '\0', 'z'}};
