@@ -16,7 +16,7 @@ namespace jobpool::ipc {
 struct ChannelHeader
 {
     static constexpr std::uint32_t kMagic = 0x4a50434e; // "JPCN"
-    static constexpr std::uint32_t kVersion = 3;
+    static constexpr std::uint32_t kVersion = 4;
 
     std::uint32_t magic = kMagic;
     std::uint32_t version = kVersion;
@@ -31,6 +31,9 @@ struct ChannelHeader
     RingControl responses;
     alignas(64) std::atomic<std::int64_t> childPid{0}; ///< a command the worker runs, if any
     std::atomic<std::int64_t> childTag{0}; ///< what the task calls that command (a job number)
+    /// The chunk the worker last started to run: when it dies, the parent tells the chunks
+    /// of a message that ran (their results died with it) from those that never started.
+    std::atomic<std::uint64_t> runningChunk{0};
 };
 
 /// What a channel segment looks like from one side. Behind the two rings lie two bulk

@@ -78,6 +78,7 @@ const QByteArray *ChunkQueue::nextTask()
 void ChunkQueue::putBack(Chunk chunk)
 {
     chunk.batch->inFlight--;
+    --chunk.attempts; // it never ran: dispatching it did not use up an attempt
     m_retries.push_front(std::move(chunk));
     ++m_pendingChunks;
 }
@@ -120,6 +121,10 @@ void ChunkQueue::failAll(std::exception_ptr error)
 {
     for (const auto &b : m_batches)
         fail(b, error);
+    // A call whose chunks were all dispatched has left m_batches: one waiting to run again
+    // is only here.
+    for (const Chunk &c : m_retries)
+        fail(c.batch, error);
     m_batches.clear();
     m_retries.clear();
     m_pendingChunks = 0;

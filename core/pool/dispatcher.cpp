@@ -154,22 +154,26 @@ void Dispatcher::workerGone(Worker &w, int exitCode, int signal, const QString &
     }
     if (!w.inFlight.empty()) {
         ++m_workersLost;
-        // The first chunk was running; those behind it never started and go back as they are.
-        Chunk running = std::move(w.inFlight.front());
-        w.inFlight.pop_front();
-        for (auto c = w.inFlight.rbegin(); c != w.inFlight.rend(); ++c)
-            m_queue.putBack(std::move(*c));
-        running.batch->inFlight--;
-        if (w.timedOut) {
-            m_queue.fail(running.batch, std::make_exception_ptr(TaskTimeout(
-                                            qint64(m_options.taskTimeout.count()), running.id)));
-        } else if (running.attempts <= m_options.retries && !running.batch->failed) {
-            m_queue.retry(std::move(running));
-        } else {
-            m_queue.fail(running.batch,
-                         std::make_exception_ptr(WorkerDied(w.pid, exitCode, signal, running.id,
-                                                            w.lost ? w.dropReason : why)));
+        // The chunks up to the one it was running ran (a message's results go back together,
+        // at its end); those behind it never started and go back as they are.
+        const std::size_t started = w.chunksStarted(signal);
+        for (std::size_t i = w.inFlight.size(); i-- > started;)
+            m_queue.putBack(std::move(w.inFlight[i]));
+        for (std::size_t i = started; i-- > 0;) {
+            Chunk &ran = w.inFlight[i];
+            ran.batch->inFlight--;
+            if (w.timedOut && i == 0) {
+                m_queue.fail(ran.batch, std::make_exception_ptr(TaskTimeout(
+                                            qint64(m_options.taskTimeout.count()), ran.id)));
+            } else if (ran.attempts <= m_options.retries && !ran.batch->failed) {
+                m_queue.retry(std::move(ran));
+            } else {
+                m_queue.fail(ran.batch,
+                             std::make_exception_ptr(WorkerDied(w.pid, exitCode, signal, ran.id,
+                                                                w.lost ? w.dropReason : why)));
+            }
         }
+        w.inFlight.clear();
     }
     m_workers.erase(w.id);
     m_dirty = true;
@@ -305,7 +309,7 @@ bool Dispatcher::pumpOut(Worker &w)
 
 bool Dispatcher::pumpIn(Worker &w)
 {
-    if (w.lost)
+    if (w.lost || m_terminatingSeen) // after terminate(), results are nobody's: not protocol errors
         return false;
     if (w.channel.childPid() != w.publishedChildPid)
         m_dirty = true; // a task started or ended a command: the GUI shows its pid
@@ -395,20 +399,27 @@ void Dispatcher::handleResult(Worker &w, Decoder &message)
     chunk.batch->inFlight--;
     w.tasksDone += header.completed;
     if (!chunk.batch->failed && !chunk.batch->completed) {
+        QString errorType, errorMessage; // of a task that threw
         try {
             chunk.batch->batch->deliver(chunk.first, header.completed, in);
-        } catch (const ProtocolError &) {
-            m_queue.fail(chunk.batch, std::current_exception());
+            if (header.failed) {
+                errorType = in.read<QString>();
+                errorMessage = in.read<QString>();
+            }
+        } catch (const ProtocolError &e) {
+            const QString why = QStringLiteral("protocol error: worker %1 sent a result that "
+                                               "cannot be decoded: %2");
+            m_queue.fail(chunk.batch,
+                         std::make_exception_ptr(ProtocolError(why.arg(w.pid).arg(e.message()))));
             throw;
         } catch (...) {
             m_queue.fail(chunk.batch, std::current_exception());
             return;
         }
         if (header.failed) {
-            const QString type = in.read<QString>();
-            const QString what = in.read<QString>();
             m_queue.countDone(header.completed);
-            m_queue.fail(chunk.batch, std::make_exception_ptr(RemoteError(type, what, chunk.id)));
+            m_queue.fail(chunk.batch,
+                         std::make_exception_ptr(RemoteError(errorType, errorMessage, chunk.id)));
         } else {
             m_queue.finish(chunk.batch, header.completed);
         }

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <deque>
 #include <functional>
 #include <map>
@@ -113,6 +114,23 @@ struct Dispatcher::Worker
     qint64 tasksDone = 0;
     qint64 chunksAssigned = 0;
     int messagesInFlight = 0; ///< Run messages not answered yet
+
+    /// How many of its chunks in flight, from the front, it had started when it died of
+    /// \a signal (0: it exited).
+    std::size_t chunksStarted(int signal) const
+    {
+        if (lost || timedOut) // blamed on the chunk at the front, whatever it says
+            return 1;
+        const quint64 running = channel.runningChunk();
+        for (std::size_t i = 0; i < inFlight.size(); ++i) {
+            if (inFlight[i].id == running)
+                return i + 1;
+        }
+        // Killed from outside between two messages: none ran. One that crashed or exited
+        // without starting any is blamed on the first, lest a message that kills every
+        // worker go round for ever.
+        return signal == SIGKILL || signal == SIGTERM ? 0 : 1;
+    }
 };
 
 } // namespace jobpool::detail

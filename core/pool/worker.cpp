@@ -237,6 +237,8 @@ void runRecord(Decoder &message, Encoder &encoder, TaskCache &tasks)
                                 .arg(QString::fromUtf8(name)));
         if (run.count < 0)
             throw ProtocolError(QStringLiteral("negative item count"));
+        // Before the task runs: should this worker die, the parent knows it started.
+        g_channel->runningChunk.store(run.chunkId, std::memory_order_release);
         result.completed = invoke(in, run.count, encoder, error);
     } catch (...) {
         error = std::current_exception();

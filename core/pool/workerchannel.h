@@ -74,6 +74,11 @@ public:
     /// The pid of a command the worker runs on behalf of a task, if any.
     qint64 childPid() const { return m_view.header->childPid.load(std::memory_order_acquire); }
     qint64 childTag() const { return m_view.header->childTag.load(std::memory_order_relaxed); }
+    /// The chunk the worker last started, 0 before its first.
+    quint64 runningChunk() const
+    {
+        return m_view.header->runningChunk.load(std::memory_order_acquire);
+    }
 
 private:
     ipc::Segment m_segment;

@@ -3,8 +3,10 @@
 // test built on it proves nothing.
 #include "testsupport.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -142,6 +144,49 @@ private slots:
                 {QStringLiteral("echo"), QStringLiteral("a b"), QStringLiteral("-c")});
         QVERIFY(p.waitForFinished());
         QCOMPARE(p.readAllStandardOutput(), QByteArray("a b\n-c\n"));
+    }
+
+    void killsTheWorkersItIsTold()
+    {
+        // Two stand-ins for pool workers (their command lines hold --jobpool-worker); the
+        // killer is told about one of them only.
+        QProcess named;
+        QProcess other;
+        const QStringList hang{QStringLiteral("hang"), QStringLiteral("--jobpool-worker")};
+        named.start(testAppPath(), hang);
+        other.start(testAppPath(), hang);
+        QVERIFY(named.waitForStarted() && other.waitForStarted());
+        QProcess killer;
+        killer.start(testAppPath(), {QStringLiteral("kill-workers"), QString::number(getpid()),
+                                     QStringLiteral("10"), QStringLiteral("1")});
+        QVERIFY(killer.waitForStarted());
+        const QByteArray pid = QByteArray::number(named.processId());
+        killer.write(pid + '\n');
+        QVERIFY(killer.waitForBytesWritten());
+        QVERIFY(named.waitForFinished());
+        QCOMPARE(named.exitStatus(), QProcess::CrashExit);
+        QByteArray killed;
+        QTRY_COMPARE(killed += killer.readAllStandardOutput(), pid + '\n');
+        killer.closeWriteChannel(); // the end of its input stops it
+        QVERIFY(killer.waitForFinished());
+        QCOMPARE(killer.exitCode(), 0);
+        QCOMPARE(other.state(), QProcess::Running);
+        other.kill();
+        QVERIFY(other.waitForFinished());
+    }
+
+    void measuresPeakMemory()
+    {
+        QTemporaryDir dir;
+        const QString report = dir.filePath(QStringLiteral("maxrss"));
+        QProcess p;
+        p.start(testAppPath(), {QStringLiteral("rusage"), report, testAppPath(),
+                                QStringLiteral("exit"), QStringLiteral("7")});
+        QVERIFY(p.waitForFinished());
+        QCOMPARE(p.exitCode(), 7); // the measured program's
+        QFile file(report);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.readAll().trimmed().toLongLong() > 0);
     }
 
     void rejectsUnknownMode()

@@ -23,6 +23,12 @@ int triple(int n)
 }
 JOBPOOL_TASK(triple)
 
+QString label(int n)
+{
+    return QString::number(3 * n);
+}
+JOBPOOL_TASK(label)
+
 qint64 residentKiB()
 {
     QFile status(QStringLiteral("/proc/self/status"));
@@ -52,33 +58,56 @@ private slots:
     void isDropped_data()
     {
         QTest::addColumn<QByteArray>("mode");
+        QTest::addColumn<int>("after"); // Run messages the worker answers right first
         QTest::addColumn<QString>("expected");
         QTest::newRow("random bytes before ready")
-            << QByteArray("random") << QStringLiteral("corrupt");
-        QTest::newRow("4 GiB fragment") << QByteArray("huge-length") << QStringLiteral("corrupt");
+            << QByteArray("random") << 0 << QStringLiteral("corrupt ring");
+        QTest::newRow("4 GiB fragment")
+            << QByteArray("huge-length") << 0 << QStringLiteral("corrupt ring");
         QTest::newRow("1 TiB bulk reference")
-            << QByteArray("huge-bulk") << QStringLiteral("does not fit");
+            << QByteArray("huge-bulk") << 0 << QStringLiteral("does not fit");
         QTest::newRow("unknown message kind")
-            << QByteArray("bad-kind") << QStringLiteral("unknown message kind");
+            << QByteArray("bad-kind") << 0 << QStringLiteral("unknown message kind");
         QTest::newRow("result for another chunk")
-            << QByteArray("wrong-chunk") << QStringLiteral("does not have");
+            << QByteArray("wrong-chunk") << 0 << QStringLiteral("does not have");
         QTest::newRow("more results than items")
-            << QByteArray("too-many") << QStringLiteral("for a chunk of");
+            << QByteArray("too-many") << 0 << QStringLiteral("for a chunk of");
         QTest::newRow("record longer than message")
-            << QByteArray("short-record") << QStringLiteral("longer than its message");
+            << QByteArray("short-record") << 0 << QStringLiteral("longer than its message");
+        QTest::newRow("huge count inside a result")
+            << QByteArray("huge-count") << 0 << QStringLiteral("bad element count");
+        QTest::newRow("garbage in the bulk region")
+            << QByteArray("bulk-garbage") << 0 << QStringLiteral("bad element count");
+        QTest::newRow("huge count inside an error")
+            << QByteArray("bad-error") << 0 << QStringLiteral("bad element count");
+        // The same in the middle of a run, after good results.
+        QTest::newRow("random bytes mid-run")
+            << QByteArray("ring-garbage") << 3 << QStringLiteral("corrupt ring");
+        QTest::newRow("result for another chunk mid-run")
+            << QByteArray("wrong-chunk") << 3 << QStringLiteral("does not have");
+        QTest::newRow("huge count inside a result mid-run")
+            << QByteArray("huge-count") << 3 << QStringLiteral("bad element count");
+        QTest::newRow("garbage in the bulk region mid-run")
+            << QByteArray("bulk-garbage") << 3 << QStringLiteral("bad element count");
+        QTest::newRow("1 TiB bulk reference mid-run")
+            << QByteArray("huge-bulk") << 3 << QStringLiteral("does not fit");
     }
     void isDropped()
     {
         QFETCH(QByteArray, mode);
+        QFETCH(int, after);
         QFETCH(QString, expected);
         qputenv("JOBPOOL_BROKEN_MODE", mode);
+        qputenv("JOBPOOL_BROKEN_AFTER", QByteArray::number(after));
         const qint64 before = residentKiB();
         {
             PoolOptions options;
             options.workers = 1;
             options.workerProgram = QStringLiteral(JOBPOOL_BROKENWORKER);
             Pool pool(options);
-            QFuture<int> future = pool.applyAsync(triple, 14);
+            for (int i = 0; i < after; ++i)
+                QCOMPARE(pool.apply(label, i), QString::number(3 * i));
+            QFuture<QString> future = pool.applyAsync(label, 14);
             QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 20000);
             QString message;
             try {
@@ -86,13 +115,23 @@ private slots:
                 QFAIL("a broken worker's call succeeded");
             } catch (const WorkerDied &e) {
                 message = e.message();
+            } catch (const ProtocolError &e) {
+                message = e.message(); // a result that cannot be decoded: the call says so
             } catch (const PoolError &e) {
                 message = e.message(); // it broke before it was ready, three times
             }
+            qInfo("the call failed with: %s", qPrintable(message));
             QVERIFY2(message.contains(QLatin1String("protocol error")), qPrintable(message));
             QVERIFY2(message.contains(expected), qPrintable(message));
+            if (after > 0) {
+                // The pool goes on with a new worker, which answers its first calls right.
+                QFuture<QString> next = pool.applyAsync(label, 5);
+                QTRY_VERIFY_WITH_TIMEOUT(next.isFinished(), 20000);
+                QCOMPARE(next.result(), QStringLiteral("15"));
+            }
         }
         qunsetenv("JOBPOOL_BROKEN_MODE");
+        qunsetenv("JOBPOOL_BROKEN_AFTER");
         // What a broken worker announces is never allocated.
         QVERIFY2(residentKiB() - before < 64 * 1024,
                  qPrintable(
