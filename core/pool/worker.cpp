@@ -10,6 +10,7 @@
 
 #include <QHash>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,7 @@
 
 #include <cxxabi.h>
 #include <malloc.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace jobpool {
@@ -27,6 +29,32 @@ bool g_isWorker = false;
 /// The header of this worker's channel, where the pid of a running command is published.
 ipc::ChannelHeader *g_channel = nullptr;
 ipc::PoolBellHeader *g_parentBell = nullptr;
+
+/// A worker whose parent dies is sent this (PR_SET_PDEATHSIG) instead of SIGKILL, so that
+/// the command it runs goes with it together with everything that command started in its
+/// process group: a command dies with its worker by its own PR_SET_PDEATHSIG, but that
+/// does not pass to the children it forks, which init would inherit.
+void onParentDeath(int)
+{
+    const qint64 command = g_channel ? g_channel->childPid.load(std::memory_order_acquire) : 0;
+    if (command > 0)
+        ::kill(-pid_t(command), SIGKILL);
+    _exit(1);
+}
+
+void dieWithParentAndCommand(pid_t parentPid)
+{
+    struct sigaction action
+    {
+    };
+    action.sa_handler = onParentDeath;
+    sigfillset(&action.sa_mask);
+    const int signal = SIGRTMIN + 4;
+    ::sigaction(signal, &action, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, signal);
+    if (getppid() != parentPid) // it died before the line above
+        onParentDeath(0);
+}
 
 pid_t parsePid(const char *text)
 {
@@ -290,6 +318,7 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
     }
     g_channel = view.header;
     g_parentBell = static_cast<ipc::PoolBellHeader *>(bell.data());
+    dieWithParentAndCommand(parentPid);
     // The segments stay mapped; their descriptors must not reach commands we run.
     channel.closeFd();
     bell.closeFd();
