@@ -393,6 +393,8 @@ int execute(const RunRequest &r)
         drawProgress();
         std::fputc('\n', stderr);
     }
+    if (!runner.storeError().isEmpty())
+        std::fprintf(stderr, "jobpool run: %s\n", runner.storeError().toLocal8Bit().constData());
     if (runner.counts().interrupted > 0 || runner.exitStatus() == 255)
         std::fprintf(stderr,
                      "jobpool run: batch %lld stopped; 'jobpool run --resume %lld' "

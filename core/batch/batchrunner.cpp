@@ -422,6 +422,33 @@ void BatchRunner::commit()
     checkMemory();
     if (m_uncommittedStarts.empty() && m_uncommittedEnds.empty())
         return;
+    if (!m_storeError.isEmpty())
+        return; // nothing more can be written; what ended is in the journal, if anywhere
+    try {
+        writeUncommitted();
+    } catch (const StoreError &e) {
+        // Thrown out of a timer's slot, it would cross Qt's event loop: stop instead, and
+        // let the caller say why.
+        m_storeError = QString::fromUtf8(e.what());
+        stopInternally(Stop::Terminate);
+        return;
+    }
+    const auto starts = std::exchange(m_uncommittedStarts, {});
+    const auto ends = std::exchange(m_uncommittedEnds, {});
+    const auto finals = std::exchange(m_finalEnds, {});
+    if (!m_pipelined) {
+        for (const auto &job : starts)
+            emit jobStarted(*job);
+    }
+    for (const auto &job : ends) {
+        if (finals.contains(job.get()))
+            emit jobFinished(*job);
+    }
+    finishIfDone();
+}
+
+void BatchRunner::writeUncommitted()
+{
     JobStore &store = *m_setup.store;
     for (const auto &job : m_uncommittedStarts) {
         store.jobStarted({m_setup.batch, job->seq},
@@ -442,18 +469,6 @@ void BatchRunner::commit()
             store.jobRequeued(key); // a failed attempt with tries left, or a --memfree kill
     }
     store.flush();
-    const auto starts = std::exchange(m_uncommittedStarts, {});
-    const auto ends = std::exchange(m_uncommittedEnds, {});
-    const auto finals = std::exchange(m_finalEnds, {});
-    if (!m_pipelined) {
-        for (const auto &job : starts)
-            emit jobStarted(*job);
-    }
-    for (const auto &job : ends) {
-        if (finals.contains(job.get()))
-            emit jobFinished(*job);
-    }
-    finishIfDone();
 }
 
 void BatchRunner::finishIfDone()
@@ -462,7 +477,7 @@ void BatchRunner::finishIfDone()
         return;
     if (!m_stopping && !(m_sourceDone && m_retries.empty()))
         return;
-    if (!m_uncommittedStarts.empty() || !m_uncommittedEnds.empty()) {
+    if (m_storeError.isEmpty() && (!m_uncommittedStarts.empty() || !m_uncommittedEnds.empty())) {
         QMetaObject::invokeMethod(this, &BatchRunner::commit, Qt::QueuedConnection);
         return;
     }
@@ -472,10 +487,15 @@ void BatchRunner::finishIfDone()
     m_killTimer.stop();
     m_cancelTimer.stop();
     const bool complete = m_sourceDone && m_retries.empty() && !m_stopping;
-    m_setup.store->batchFinished(m_setup.batch, complete   ? BatchState::Finished
-                                                : m_halted ? BatchState::Halted
-                                                           : BatchState::Stopped);
-    if (m_pipelined) { // the store has all the journal says
+    try {
+        if (m_storeError.isEmpty())
+            m_setup.store->batchFinished(m_setup.batch, complete   ? BatchState::Finished
+                                                        : m_halted ? BatchState::Halted
+                                                                   : BatchState::Stopped);
+    } catch (const StoreError &e) {
+        m_storeError = QString::fromUtf8(e.what());
+    }
+    if (m_pipelined && m_storeError.isEmpty()) { // the store has all the journal says
         holdWaitingJobs(false);
         QFile::remove(QFile::decodeName(folderFile(detail::kJournalName)));
     }
@@ -484,6 +504,8 @@ void BatchRunner::finishIfDone()
 
 int BatchRunner::exitStatus() const
 {
+    if (!m_storeError.isEmpty())
+        return 255;
     if (m_haltStatus >= 0)
         return m_haltStatus;
     if (m_stoppedByUser)

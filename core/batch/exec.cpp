@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -393,6 +394,16 @@ ExecResult run(ExecRequest request)
         result.signal = WTERMSIG(status);
         result.exitCode = -1;
     }
+    // A command that failed on a full disk said so in its error log, on that same disk:
+    // say it where it will be read.
+    struct statvfs disk
+    {
+    };
+    if (!result.succeeded() && ::fstatvfs(output.get(), &disk) == 0 && disk.f_bavail == 0
+        && disk.f_blocks > 0)
+        result.error =
+            QStringLiteral("the disk of its logs is full: %1 (%2)")
+                .arg(QString::fromLocal8Bit(strerror(ENOSPC)), describe(request.stdoutPath));
     return result;
 }
 

@@ -253,18 +253,8 @@ private slots:
         }
         QVERIFY(done < kJobs); // 8 MiB do not fit
 
-        if (storeThere)
-            QEXPECT_FAIL("",
-                         "BatchRunner::commit() lets the store's error out of a timer's "
-                         "slot, through Qt's event loop (core/batch/batchrunner.cpp)",
-                         Continue);
         QVERIFY2(!o.err.contains("Qt has caught an exception thrown from an event handler"),
                  o.describe());
-        if (!storeThere)
-            QEXPECT_FAIL("",
-                         "a command's complaint goes to its stderr log, on the full disk, "
-                         "and jobpool itself says nothing about the disk",
-                         Continue);
         QVERIFY2(o.err.contains("No space left on device") || o.err.contains("disk is full"),
                  o.describe());
     }

@@ -132,6 +132,10 @@ public:
     /// status under --halt ...,fail=1, 255 when the batch was stopped.
     int exitStatus() const;
     bool isFinished() const { return m_finished; }
+    /// Why the job store refused a write (a full disk, say), which stopped the batch as
+    /// Stop::Terminate does; empty while the store takes everything. The runner finishes
+    /// without writing more, and exitStatus() is 255.
+    QString storeError() const { return m_storeError; }
     /// The jobs running now (their log files grow as they run: --line-buffer).
     std::vector<const BatchJob *> runningJobs() const;
 
@@ -156,6 +160,7 @@ private:
     void signalRunning(int signal);
     void checkMemory();
     void commit();
+    void writeUncommitted();
     void finishIfDone();
     qint64 currentTimeoutMs() const;
     int takeSlot();
@@ -194,7 +199,8 @@ private:
     bool m_paused = false;
     bool m_pipelined = false;
     std::map<qint64, int> m_workerSlots; ///< pipelined: a worker's pid → its slot number
-    int m_haltStatus = -1;               ///< set by --halt ...,fail=1
+    QString m_storeError;
+    int m_haltStatus = -1; ///< set by --halt ...,fail=1
     qint64 m_memoryKillPid = 0;
 };
 
