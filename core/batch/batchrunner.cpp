@@ -79,11 +79,7 @@ void BatchRunner::start()
     PoolOptions options;
     options.workers = m_setup.options.jobSlots;
     options.workerProgram = m_setup.workerProgram;
-    if (m_pipelined) {
-        // What a dead runner's workers did after its last commit, before anything new.
-        m_setup.store->replayJournal(m_setup.batch);
-        holdWaitingJobs(false);
-    }
+    holdWaitingJobs(false); // a hold file a killed stopping runner left behind
     m_pool = std::make_unique<Pool>(options);
     m_commitTimer.start();
     if (m_setup.options.delaySeconds <= 0) {

@@ -257,8 +257,8 @@ public:
     qint64 recover(qint64 batch);
     /// Applies the journal in \a batch's log folder (core/batch/journal.h) — the starts and
     /// ends its workers wrote that the store may not have — then removes it. Ends the store
-    /// already has are kept as they are. claimBatch() and recover() do this first; a runner
-    /// calls it when it starts. Returns how many records changed the store.
+    /// already has are kept as they are. open(), claimBatch() and recover() do this first for
+    /// a batch whose runner died. Returns how many records changed the store.
     qint64 replayJournal(qint64 batch);
     /// Flushes, then ends the batch; a job still marked running becomes interrupted. Jobs
     /// never started stay pending (a million of them cost nothing to stop).
