@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "sanitizer.h"
+
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -42,14 +44,6 @@ inline void futexWake(std::atomic<std::uint32_t> &word, int count)
     syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&word), FUTEX_WAKE, count, nullptr,
             nullptr, 0);
 }
-
-#if defined(__SANITIZE_THREAD__)
-#define JOBPOOL_THREAD_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define JOBPOOL_THREAD_SANITIZER 1
-#endif
-#endif
 
 /// \a word, read after a full fence: the Dekker half of "publish, then see whether the
 /// other side sleeps". ThreadSanitizer does not model fences (GCC refuses to build them

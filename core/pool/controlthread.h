@@ -4,6 +4,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <mutex>
 
 namespace jobpool::detail {
 
@@ -31,6 +32,7 @@ protected:
 private:
     std::atomic<bool> m_stopping{false};
     QObject *m_owned = nullptr;
+    std::mutex m_finished; ///< taken last by run(), and by stop() after it waited
 };
 
 } // namespace jobpool::detail

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "dispatcher.h"
 
+#include "crossthread.h"
 #include "protocol.h"
 #include "workerchannel.h"
 #include "workerlauncher.h"
 
 #include <QDateTime>
-#include <QMetaObject>
 #include <QTimer>
 
 #include <algorithm>
@@ -334,7 +334,7 @@ void Dispatcher::kill(Worker &w)
     if (w.killRequested)
         return;
     w.killRequested = true;
-    QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id = w.id] { l->kill(id); });
+    postTo(m_launcher, [l = m_launcher, id = w.id] { l->kill(id); });
 }
 
 void Dispatcher::handleMessage(Worker &w, QByteArrayView message)
@@ -472,9 +472,8 @@ void Dispatcher::spawnWorkers()
         const int channelFd = w->channel.fd();
         const int bellFd = m_bellSegment.fd();
         m_workers.emplace(id, std::move(w));
-        QMetaObject::invokeMethod(m_launcher, [l = m_launcher, id, channelFd, bellFd] {
-            l->start(id, channelFd, bellFd);
-        });
+        postTo(m_launcher,
+               [l = m_launcher, id, channelFd, bellFd] { l->start(id, channelFd, bellFd); });
         m_dirty = true;
     }
 }
@@ -586,7 +585,7 @@ void Dispatcher::publish()
     m_dirty = false;
     m_lastPublish = Clock::now();
     if (!m_changeNotifyPending.exchange(true)) {
-        QMetaObject::invokeMethod(m_launcher, [this] {
+        postTo(m_launcher, [this] {
             // At most ten signals a second, never one per task.
             QTimer::singleShot(100, m_launcher, [this] {
                 m_changeNotifyPending.store(false);

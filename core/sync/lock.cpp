@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "../ipc/sanitizer.h"
+
 #include <jobpool/errors.h>
 #include <jobpool/lock.h>
 
@@ -51,7 +53,26 @@ int lockSharedMutex(void *memory, std::chrono::milliseconds timeout)
             ++deadline.tv_sec;
             deadline.tv_nsec -= 1000000000;
         }
+#ifdef JOBPOOL_THREAD_SANITIZER
+        // ThreadSanitizer does not intercept pthread_mutex_clocklock, so a lock taken with
+        // it would look never taken; the wall-clock variant it does see serves its builds.
+        timespec now{};
+        clock_gettime(CLOCK_REALTIME, &now);
+        timespec monotonic{};
+        clock_gettime(CLOCK_MONOTONIC, &monotonic);
+        deadline.tv_sec += now.tv_sec - monotonic.tv_sec;
+        deadline.tv_nsec += now.tv_nsec - monotonic.tv_nsec;
+        if (deadline.tv_nsec >= 1000000000) {
+            ++deadline.tv_sec;
+            deadline.tv_nsec -= 1000000000;
+        } else if (deadline.tv_nsec < 0) {
+            --deadline.tv_sec;
+            deadline.tv_nsec += 1000000000;
+        }
+        rc = pthread_mutex_timedlock(mutex, &deadline);
+#else
         rc = pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, &deadline);
+#endif
     }
     if (rc == EOWNERDEAD) {
         // The holder died inside its critical section: we hold the lock now; mark it

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QMetaObject>
+#include <QObject>
+
+#include <mutex>
+#include <utility>
+
+namespace jobpool::detail {
+
+/// The lock that orders a post in postTo() before the call it posts, for ThreadSanitizer.
+std::mutex &postOrderMutex();
+
+/// Calls \a fn in the thread of \a receiver, through its event queue.
+///
+/// Qt's queue already orders everything the poster did before the call, but it does so
+/// with QMutex, a bare futex that ThreadSanitizer cannot see through in an uninstrumented
+/// Qt; the closure written here and read there would then be a reported race. The post
+/// therefore happens under a real mutex that the call takes before it touches anything:
+/// it cannot run before the post returns, and the sanitizer sees that order. Posts are
+/// rare (a worker started or killed, a change to announce), so the lock costs nothing.
+template<typename Fn>
+void postTo(QObject *receiver, Fn &&fn)
+{
+    std::lock_guard posting(postOrderMutex());
+    QMetaObject::invokeMethod(
+        receiver,
+        [fn = std::forward<Fn>(fn)]() mutable {
+            {
+                std::lock_guard posted(postOrderMutex());
+            }
+            fn();
+        },
+        Qt::QueuedConnection);
+}
+
+} // namespace jobpool::detail
