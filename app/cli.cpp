@@ -4,12 +4,14 @@
 #include "demo.h"
 #include "run.h"
 
+#include <jobpool/slurm.h>
 #include <jobpool/version.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <cstdio>
 #include <cstring>
 
 namespace jobpool::app {
@@ -41,8 +43,30 @@ const Subcommand kSubcommands[] = {
      &demo},
 };
 
+/// `jobpool slurm-task DIR`: what a Slurm array task of a batch runs on its node (not
+/// listed: nobody types it). The task's index comes from Slurm's environment.
+int slurmTask(const QList<QByteArray> &arguments)
+{
+    bool ok = false;
+    const int index = qEnvironmentVariableIntValue("SLURM_ARRAY_TASK_ID", &ok);
+    if (arguments.size() != 1 || !ok) {
+        std::fprintf(stderr, "jobpool slurm-task: run by Slurm as 'jobpool slurm-task FOLDER', "
+                             "with SLURM_ARRAY_TASK_ID set\n");
+        return 2;
+    }
+    return runSlurmTask(arguments.first(), index);
+}
+
+const Subcommand kHiddenSubcommands[] = {
+    {"slurm-task", "", &slurmTask},
+};
+
 const Subcommand *findSubcommand(const char *name)
 {
+    for (const Subcommand &s : kHiddenSubcommands) {
+        if (std::strcmp(s.name, name) == 0)
+            return &s;
+    }
     for (const Subcommand &s : kSubcommands) {
         if (std::strcmp(s.name, name) == 0)
             return &s;

@@ -395,6 +395,9 @@ int execute(const RunRequest &r)
     }
     if (!runner.storeError().isEmpty())
         std::fprintf(stderr, "jobpool run: %s\n", runner.storeError().toLocal8Bit().constData());
+    if (!runner.executorError().isEmpty())
+        std::fprintf(stderr, "jobpool run: %s; resume it with 'jobpool run --resume %lld'\n",
+                     runner.executorError().toLocal8Bit().constData(), qlonglong(p.batch));
     if (runner.counts().interrupted > 0 || runner.exitStatus() == 255)
         std::fprintf(stderr,
                      "jobpool run: batch %lld stopped; 'jobpool run --resume %lld' "

@@ -3,6 +3,7 @@
 
 #include <QCoreApplication>
 
+#include <cmath>
 #include <functional>
 
 namespace jobpool::app {
@@ -55,13 +56,25 @@ int parseTries(const QByteArray &v)
     return n;
 }
 
+int parseCount(const QByteArray &v, const char *what)
+{
+    bool ok = false;
+    const int n = v.toInt(&ok);
+    if (!ok || n < 1)
+        throw std::invalid_argument("'" + v.toStdString() + "' is not a number of " + what);
+    return n;
+}
+
 const QList<Option> &options()
 {
     using V = Option::Value;
     static const QList<Option> all{
         {{"-j", "--jobs", "-P", "--max-procs"},
          V::Required,
-         [](RunRequest &r, const QByteArray &v) { r.jobsSpec = v; }},
+         [](RunRequest &r, const QByteArray &v) {
+             r.jobsSpec = v;
+             r.jobsGiven = true;
+         }},
         {{"-k", "--keep-order"},
          V::None,
          [](RunRequest &r, auto &) { r.options.keepOrder = true; }},
@@ -127,6 +140,41 @@ const QList<Option> &options()
              r.excludes.append(v);
              r.recursive = true;
          }},
+        {{"--slurm"}, V::None, [](RunRequest &r, auto &) { r.options.slurm.enabled = true; }},
+        {{"--partition"},
+         V::Required,
+         [](RunRequest &r, const QByteArray &v) {
+             r.options.slurm.enabled = true;
+             r.options.slurm.partition = text(v);
+         }},
+        {{"--time"},
+         V::Required,
+         [](RunRequest &r, const QByteArray &v) {
+             const QString why = SlurmOptions::checkTimeLimit(text(v));
+             if (!why.isEmpty())
+                 throw UsageError(QStringLiteral("--time: %1").arg(why).toStdString());
+             r.options.slurm.enabled = true;
+             r.options.slurm.timeLimit = text(v);
+         }},
+        {{"--slurm-chunk"},
+         V::Required,
+         checked("--slurm-chunk",
+                 [](RunRequest &r, const QByteArray &v) {
+                     r.options.slurm.enabled = true;
+                     r.options.slurm.inputsPerTask = parseCount(v, "inputs per array task");
+                 })},
+        {{"--slurm-host"},
+         V::Required,
+         [](RunRequest &r, const QByteArray &v) {
+             r.options.slurm.enabled = true;
+             r.options.slurm.loginHost = text(v);
+         }},
+        {{"--slurm-patience"},
+         V::Required,
+         checked("--slurm-patience",
+                 [](RunRequest &r, const QByteArray &v) {
+                     r.options.slurm.patienceSeconds = int(std::ceil(units::parseDuration(v)));
+                 })},
         {{"--db"}, V::Required, [](RunRequest &r, const QByteArray &v) { r.database = v; }},
         {{"--results-dir"},
          V::Required,
@@ -258,6 +306,16 @@ RunRequest parseRunArguments(const QList<QByteArray> &arguments, int cpus)
     } catch (const std::invalid_argument &e) {
         throw UsageError(e.what());
     }
+    if (r.options.slurm.enabled) {
+        // Each of these decides a start on this computer, from its state at that moment.
+        if (r.options.memfreeBytes > 0)
+            throw UsageError("--memfree cannot be used with --slurm: Slurm decides where and "
+                             "when jobs start (ask for memory with the partition)");
+        if (r.options.delaySeconds > 0)
+            throw UsageError("--delay cannot be used with --slurm: Slurm decides when jobs start");
+        if (r.jobsGiven)
+            r.options.slurm.maxRunning = r.options.jobSlots; // a throttle on the array
+    }
     const bool fromStore = r.resume && r.resumeBatch > 0;
     const bool fromJoblog = r.resume == ResumeMode::RetryFailed && !r.joblog.isEmpty();
     if (r.resume && r.resumeBatch == 0 && r.joblog.isEmpty())
@@ -308,6 +366,14 @@ QString runUsage()
         "      --db FILE          the job store (default: in your data directory)\n"
         "      --results-dir DIR  where each job's stdout and stderr logs go\n"
         "      --no-progress      no progress line, even on a terminal\n"
+        "On a Slurm cluster (see docs/SLURM.md):\n"
+        "      --slurm            run the jobs as one Slurm job array, not here\n"
+        "      --partition P      the partition (implies --slurm)\n"
+        "      --time T           each array task's time limit, as sbatch takes it\n"
+        "      --slurm-chunk N    inputs per array task (default: 1, up to 1,000 tasks)\n"
+        "      --slurm-host HOST  run sbatch, squeue and scancel through ssh HOST\n"
+        "      --slurm-patience SECS  how long the controller may be unreachable (120)\n"
+        "  With --slurm, -j N lets at most N array tasks run at once.\n"
         "\n"
         "Exit status: the number of failed jobs (101 for more than 100), 255 on other\n"
         "errors.\n");

@@ -36,6 +36,7 @@ struct RunRequest
 {
     BatchOptions options;
     QByteArray jobsSpec = "100%"; ///< -j as given; resolved into options.jobSlots
+    bool jobsGiven = false;       ///< -j was on the command line (with --slurm: a throttle)
     bool dryRun = false;
     bool nullSeparated = false; ///< -0 / --null
     bool bar = false;

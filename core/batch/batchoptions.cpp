@@ -2,6 +2,7 @@
 #include <jobpool/batchoptions.h>
 
 #include <QJsonValue>
+#include <QRegularExpression>
 
 #include <cctype>
 #include <cmath>
@@ -109,6 +110,16 @@ QJsonObject BatchOptions::toJson() const
         {QStringLiteral("memfree"), double(memfreeBytes)},
         {QStringLiteral("delay"), delaySeconds},
         {QStringLiteral("shell"), shell},
+        {QStringLiteral("slurm"),
+         QJsonObject{
+             {QStringLiteral("enabled"), slurm.enabled},
+             {QStringLiteral("partition"), slurm.partition},
+             {QStringLiteral("time"), slurm.timeLimit},
+             {QStringLiteral("inputsPerTask"), slurm.inputsPerTask},
+             {QStringLiteral("maxRunning"), slurm.maxRunning},
+             {QStringLiteral("loginHost"), slurm.loginHost},
+             {QStringLiteral("patience"), slurm.patienceSeconds},
+         }},
     };
 }
 
@@ -130,7 +141,36 @@ BatchOptions BatchOptions::fromJson(const QJsonObject &json)
     o.memfreeBytes = qint64(std::max(0.0, json.value(QStringLiteral("memfree")).toDouble()));
     o.delaySeconds = std::max(0.0, json.value(QStringLiteral("delay")).toDouble());
     o.shell = json.value(QStringLiteral("shell")).toBool();
+    const QJsonObject slurm = json.value(QStringLiteral("slurm")).toObject();
+    o.slurm.enabled = slurm.value(QStringLiteral("enabled")).toBool();
+    o.slurm.partition = slurm.value(QStringLiteral("partition")).toString();
+    o.slurm.timeLimit = slurm.value(QStringLiteral("time")).toString();
+    o.slurm.inputsPerTask = std::max(0, slurm.value(QStringLiteral("inputsPerTask")).toInt());
+    o.slurm.maxRunning = std::max(0, slurm.value(QStringLiteral("maxRunning")).toInt());
+    o.slurm.loginHost = slurm.value(QStringLiteral("loginHost")).toString();
+    o.slurm.patienceSeconds =
+        std::max(1, slurm.value(QStringLiteral("patience")).toInt(o.slurm.patienceSeconds));
     return o;
+}
+
+int SlurmOptions::inputsPerTaskFor(qint64 jobs) const
+{
+    if (inputsPerTask > 0)
+        return inputsPerTask;
+    constexpr qint64 kMaxTasks = 1000;
+    return int(std::max<qint64>(1, (jobs + kMaxTasks - 1) / kMaxTasks));
+}
+
+QString SlurmOptions::checkTimeLimit(const QString &text)
+{
+    // sbatch's forms: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, and "infinite"/"unlimited".
+    static const QRegularExpression form(QStringLiteral(
+        "^(?:\\d+(?::\\d+){0,2}|\\d+-\\d+(?::\\d+){0,2}|infinite|unlimited|UNLIMITED)$"));
+    if (text.isEmpty() || form.match(text).hasMatch())
+        return {};
+    return QStringLiteral("'%1' is not a Slurm time limit (minutes, MM:SS, HH:MM:SS or "
+                          "DAYS-HH[:MM[:SS]])")
+        .arg(text);
 }
 
 namespace units {

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "journal.h"
+#include "localexecutor.h"
+#include "slurmexecutor.h"
 
 #include <jobpool/batchrunner.h>
 #include <jobpool/commandtemplate.h>
 #include <jobpool/jobstore.h>
 #include <jobpool/pool.h>
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
-#include <QFuture>
 
 #include <algorithm>
 #include <cmath>
@@ -54,10 +56,10 @@ BatchRunner::BatchRunner(Setup setup, QObject *parent)
 {
     m_counts.total = m_setup.totalJobs;
     m_setup.options.jobSlots = std::max(1, m_setup.options.jobSlots);
-    m_pipelined = m_setup.pipelined && !m_setup.command->usesSlot()
-                  && m_setup.options.delaySeconds <= 0 && m_setup.options.memfreeBytes <= 0
-                  && m_setup.options.halt.when == HaltPolicy::When::Never
-                  && !m_setup.logDirectory.isEmpty();
+    m_pipelined =
+        m_setup.pipelined && !m_setup.options.slurm.enabled && !m_setup.command->usesSlot()
+        && m_setup.options.delaySeconds <= 0 && m_setup.options.memfreeBytes <= 0
+        && m_setup.options.halt.when == HaltPolicy::When::Never && !m_setup.logDirectory.isEmpty();
     m_slotsInUse.assign(std::size_t(m_setup.options.jobSlots), false);
     m_commitTimer.setInterval(kCommitIntervalMs);
     connect(&m_commitTimer, &QTimer::timeout, this, &BatchRunner::commit);
@@ -76,11 +78,23 @@ BatchRunner::~BatchRunner() = default;
 
 void BatchRunner::start()
 {
-    PoolOptions options;
-    options.workers = m_setup.options.jobSlots;
-    options.workerProgram = m_setup.workerProgram;
     holdWaitingJobs(false); // a hold file a killed stopping runner left behind
-    m_pool = std::make_unique<Pool>(options);
+    if (m_setup.options.slurm.enabled) {
+        detail::SlurmExecutor::Setup slurm;
+        slurm.options = m_setup.options.slurm;
+        slurm.folder = m_setup.logDirectory;
+        slurm.batch = m_setup.batch;
+        slurm.program = m_setup.slurmProgram.isEmpty() ? QCoreApplication::applicationFilePath()
+                                                       : m_setup.slurmProgram;
+        slurm.throttle = m_setup.options.slurm.maxRunning;
+        slurm.failed = [this](const QString &error) { executorFailed(error); };
+        m_executor = std::make_unique<detail::SlurmExecutor>(std::move(slurm), this);
+    } else {
+        PoolOptions options;
+        options.workers = m_setup.options.jobSlots;
+        options.workerProgram = m_setup.workerProgram;
+        m_executor = std::make_unique<detail::LocalExecutor>(options, this);
+    }
     m_commitTimer.start();
     if (m_setup.options.delaySeconds <= 0) {
         fill();
@@ -91,7 +105,7 @@ void BatchRunner::start()
     QElapsedTimer waited;
     waited.start();
     const auto whenReady = [this, waited](const auto &self) -> void {
-        const QList<WorkerInfo> workers = m_pool->workers();
+        const QList<WorkerInfo> workers = m_executor->workers();
         const bool ready = std::any_of(workers.cbegin(), workers.cend(), [](const WorkerInfo &w) {
             return w.state == WorkerInfo::State::Idle;
         });
@@ -113,7 +127,7 @@ void BatchRunner::fill()
     if (!m_pipelined && !m_uncommittedEnds.empty() && !m_stopping && !m_paused
         && m_running.size() < std::size_t(m_setup.options.jobSlots))
         commit();
-    const auto inFlight = std::size_t(m_setup.options.jobSlots) * (m_pipelined ? 4 : 1);
+    const std::size_t inFlight = m_executor->capacity(m_setup.options.jobSlots, m_pipelined);
     while (!m_stopping && !m_paused && m_running.size() < inFlight) {
         if (!mayStartNow())
             return;
@@ -211,12 +225,14 @@ qint64 BatchRunner::currentTimeoutMs() const
 void BatchRunner::launch(BatchJob job)
 {
     ++job.attempt;
-    job.slot = m_pipelined ? 0 : takeSlot(); // pipelined: its worker's, known at its end
+    // Pipelined: its worker's, known at its end. On Slurm, there are no slots.
+    job.slot = m_pipelined || m_setup.options.slurm.enabled ? 0 : takeSlot();
     job.argv = m_setup.command->expand(job.inputs, job.seq, job.slot);
     job.stdoutPath = detail::jobLogPath(m_setup.logDirectory, job.seq, job.attempt, ".out");
     job.stderrPath = detail::jobLogPath(m_setup.logDirectory, job.seq, job.attempt, ".err");
     job.result = {};
     job.outcome = BatchJob::Outcome::Pending;
+    job.started = false;
     job.launchedAtMs = QDateTime::currentMSecsSinceEpoch();
 
     ExecRequest request;
@@ -227,37 +243,47 @@ void BatchRunner::launch(BatchJob job)
     request.logsWhileRunning = m_setup.options.lineBuffer;
     request.tag = job.seq;
     request.workingDirectory = m_setup.workingDirectory;
+    request.attempt = job.attempt;
     if (m_pipelined) {
         request.journalPath = folderFile(detail::kJournalName);
-        request.attempt = job.attempt;
         request.holdPath = folderFile(detail::kHoldName);
     }
 
     auto running = std::make_shared<BatchJob>(std::move(job));
     m_running.push_back(running);
-    if (m_pipelined)
-        emit jobStarted(*running); // its start is stored with its end
-    else
-        m_uncommittedStarts.push_back(std::make_shared<BatchJob>(*running));
-    ++m_counts.running;
     m_sinceLastStart.start();
-    m_pool->applyAsync(jobpool::exec, request)
-        .then(this, [this, running](QFuture<ExecResult> done) {
-            ExecResult result;
-            try {
-                result = done.result();
-            } catch (const std::exception &e) {
-                // The worker died under it, or the pool went away: the job did not finish.
-                result.error = QString::fromUtf8(e.what());
-                result.exitCode = -1;
-            }
-            onResult(running, std::move(result));
-        });
+    detail::BatchExecutor::Attempt attempt;
+    attempt.request = std::move(request);
+    attempt.started = [this, running] { markStarted(running); };
+    attempt.done = [this, running](ExecResult result) { onResult(running, std::move(result)); };
+    m_executor->submit(std::move(attempt));
+}
+
+void BatchRunner::markStarted(const std::shared_ptr<BatchJob> &job)
+{
+    if (job->started)
+        return;
+    job->started = true;
+    if (m_setup.options.slurm.enabled)
+        job->launchedAtMs = QDateTime::currentMSecsSinceEpoch(); // submitted earlier
+    if (m_pipelined)
+        emit jobStarted(*job); // its start is stored with its end
+    else
+        m_uncommittedStarts.push_back(std::make_shared<BatchJob>(*job));
+    ++m_counts.running;
+}
+
+void BatchRunner::executorFailed(const QString &error)
+{
+    if (m_executorError.isEmpty())
+        m_executorError = error;
+    stopInternally(Stop::Terminate); // what it had not finished ends interrupted
 }
 
 void BatchRunner::onResult(std::shared_ptr<BatchJob> job, ExecResult result)
 {
     m_running.erase(std::find(m_running.begin(), m_running.end(), job));
+    markStarted(job); // an attempt that ended before its executor saw it start
     --m_counts.running;
     if (result.held) { // it waited in a worker while the batch stopped: it never started
         --job->attempt;
@@ -268,7 +294,7 @@ void BatchRunner::onResult(std::shared_ptr<BatchJob> job, ExecResult result)
     if (m_pipelined) {
         job->slot = slotOfWorker(result.workerPid);
         m_uncommittedStarts.push_back(job);
-    } else {
+    } else if (job->slot > 0) {
         m_slotsInUse[std::size_t(job->slot - 1)] = false;
     }
     job->result = std::move(result);
@@ -381,18 +407,14 @@ void BatchRunner::stopInternally(Stop how)
 
 void BatchRunner::signalRunning(int signal)
 {
-    if (!m_pool)
-        return;
-    for (const WorkerInfo &w : m_pool->workers()) {
-        if (w.childPid > 0)
-            ::kill(-pid_t(w.childPid), signal);
-    }
+    if (m_executor)
+        m_executor->signalRunning(signal);
 }
 
 void BatchRunner::checkMemory()
 {
     const qint64 wanted = m_setup.options.memfreeBytes;
-    if (wanted <= 0 || m_memoryKillPid != 0 || m_running.size() < 2 || !m_pool)
+    if (wanted <= 0 || m_memoryKillPid != 0 || m_running.size() < 2 || !m_executor)
         return;
     const qint64 available = availableMemory();
     if (available < 0 || available >= wanted / 2)
@@ -400,7 +422,7 @@ void BatchRunner::checkMemory()
     // The youngest command goes back to the queue.
     qint64 youngest = 0;
     qint64 youngestStart = -1;
-    for (const WorkerInfo &w : m_pool->workers()) {
+    for (const WorkerInfo &w : m_executor->workers()) {
         const qint64 started = w.childPid > 0 ? processStartTicks(w.childPid) : 0;
         if (started > youngestStart) {
             youngestStart = started;
@@ -500,7 +522,7 @@ void BatchRunner::finishIfDone()
 
 int BatchRunner::exitStatus() const
 {
-    if (!m_storeError.isEmpty())
+    if (!m_storeError.isEmpty() || !m_executorError.isEmpty())
         return 255;
     if (m_haltStatus >= 0)
         return m_haltStatus;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The batch runner's controls for a person watching it (the desktop app): pause, the
 // number of slots, cancelling and running jobs again; and the store as a job source.
+#include "batchexecutor.h"
+
 #include <jobpool/batchrunner.h>
 #include <jobpool/jobstore.h>
 #include <jobpool/pool.h>
@@ -34,8 +36,8 @@ BatchCounts BatchRunner::counts() const
 void BatchRunner::setJobSlots(int count)
 {
     m_setup.options.jobSlots = std::max(1, count);
-    if (m_pool)
-        m_pool->setWorkerCount(m_setup.options.jobSlots);
+    if (m_executor)
+        m_executor->setSlots(m_setup.options.jobSlots);
     QMetaObject::invokeMethod(this, &BatchRunner::fill, Qt::QueuedConnection);
 }
 
@@ -70,6 +72,8 @@ void BatchRunner::cancel(const QList<qint64> &seqs)
     if (killing) {
         m_cancelTimer.start();
         signalCancelled();
+        if (m_executor)
+            m_executor->cancel(seqs);
     }
     QMetaObject::invokeMethod(this, &BatchRunner::fill, Qt::QueuedConnection);
 }
@@ -116,7 +120,7 @@ void BatchRunner::runAgain(const QList<BatchJob> &jobs)
 
 QList<WorkerInfo> BatchRunner::workers() const
 {
-    return m_pool ? m_pool->workers() : QList<WorkerInfo>{};
+    return m_executor ? m_executor->workers() : QList<WorkerInfo>{};
 }
 
 BatchRunner::JobSource jobsFromStore(JobStore &store, qint64 batch, ResumeMode mode,

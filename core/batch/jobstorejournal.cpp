@@ -6,6 +6,7 @@
 
 #include <jobpool/batchoptions.h>
 
+#include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 
@@ -31,7 +32,19 @@ qint64 JobStore::replayJournal(qint64 batch)
     if (folder.isEmpty())
         return 0;
     const QByteArray path = folder + '/' + detail::kJournalName;
-    const std::vector<detail::JournalRecord> records = detail::readJournal(path);
+    std::vector<detail::JournalRecord> records = detail::readJournal(path);
+    // A batch on Slurm: the nodes' journals, one per array task (core/batch/slurmexecutor.h).
+    // They stay where they are, for the executor that reads them while the array runs.
+    const QDir dir(QFile::decodeName(folder));
+    for (const QString &array : dir.entryList({QStringLiteral("slurm-*")}, QDir::Dirs)) {
+        const QDir arrayDir(dir.filePath(array));
+        for (const QString &task :
+             arrayDir.entryList({QStringLiteral("task-*.journal")}, QDir::Files)) {
+            std::vector<detail::JournalRecord> more =
+                detail::readJournal(QFile::encodeName(arrayDir.filePath(task)));
+            records.insert(records.end(), more.begin(), more.end());
+        }
+    }
     if (records.empty()) {
         QFile::remove(QFile::decodeName(path));
         return 0;

@@ -2,8 +2,11 @@
 // The jobpool executable's command line, run as a user would run it: without a display.
 #include "testsupport.h"
 
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QTemporaryDir>
 #include <QTest>
 
 class TestCli : public QObject
@@ -84,6 +87,51 @@ private slots:
         QVERIFY(p.waitForFinished());
         QCOMPARE(p.exitCode(), 0);
         QVERIFY(p.readAllStandardOutput().startsWith("Usage: jobpool demo"));
+    }
+
+    // What a Slurm array task runs on its node (docs/SLURM.md), given what it cannot use:
+    // a clear reason and exit status 2, never a crash. A good manifest is tst_slurm's.
+    void slurmTaskRefusesBadInput_data()
+    {
+        QTest::addColumn<QByteArray>("manifest"); // empty: no file
+        QTest::addColumn<QString>("taskId");      // empty: not set
+        QTest::addColumn<QByteArray>("reason");
+        QTest::newRow("no task index")
+            << QByteArray("x") << QString() << QByteArray("SLURM_ARRAY_TASK_ID");
+        QTest::newRow("no manifest")
+            << QByteArray() << QStringLiteral("0") << QByteArray("manifest");
+        QTest::newRow("not a manifest")
+            << QByteArray("#!/bin/sh\n") << QStringLiteral("0")
+            << QByteArray("not a manifest this version of JobPool can read");
+        QTest::newRow("damaged") << QByteArray("JobPool Slurm manifest 1\n\xff\xff\xff\x7f")
+                                 << QStringLiteral("0") << QByteArray("damaged");
+        QTest::newRow("no such task") << QByteArray("JobPool Slurm manifest 1\n\0\0\0\0", 29)
+                                      << QStringLiteral("3") << QByteArray("has no task 3");
+    }
+
+    void slurmTaskRefusesBadInput()
+    {
+        QFETCH(QByteArray, manifest);
+        QFETCH(QString, taskId);
+        QFETCH(QByteArray, reason);
+        QTemporaryDir dir;
+        if (!manifest.isEmpty()) {
+            QFile file(dir.filePath(QStringLiteral("manifest")));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(manifest);
+        }
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("SLURM_ARRAY_TASK_ID"));
+        if (!taskId.isEmpty())
+            env.insert(QStringLiteral("SLURM_ARRAY_TASK_ID"), taskId);
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(JOBPOOL_BINARY), {QStringLiteral("slurm-task"), dir.path()});
+        QVERIFY(p.waitForFinished());
+        QCOMPARE(p.exitCode(), 2);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains(reason), err.constData());
+        QVERIFY(QDir(dir.path()).entryList(QDir::Files).size() <= 1); // it ran nothing
     }
 };
 

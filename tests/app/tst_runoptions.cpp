@@ -143,6 +143,38 @@ private slots:
             << QByteArray("--resume echo") << QStringLiteral("need a batch number");
         QTest::newRow("resume with command")
             << QByteArray("--resume 3 echo ::: a") << QStringLiteral("give no command");
+        QTest::newRow("bad Slurm time")
+            << QByteArray("--slurm --time 10min echo") << QStringLiteral("not a Slurm time limit");
+        QTest::newRow("bad --slurm-chunk")
+            << QByteArray("--slurm-chunk 0 echo") << QStringLiteral("not a number of inputs");
+        QTest::newRow("--memfree on Slurm") << QByteArray("--slurm --memfree 1G echo")
+                                            << QStringLiteral("cannot be used with --slurm");
+        QTest::newRow("--delay on Slurm") << QByteArray("--partition x --delay 1 echo")
+                                          << QStringLiteral("cannot be used with --slurm");
+    }
+
+    void slurm()
+    {
+        RunRequest r = parse("--slurm echo");
+        QVERIFY(r.options.slurm.enabled);
+        QCOMPARE(r.options.slurm.maxRunning, 0); // no -j: as many as Slurm runs
+        QCOMPARE(r.options.slurm.inputsPerTaskFor(1000), 1);
+        QCOMPARE(r.options.slurm.inputsPerTaskFor(1001), 2);
+        QCOMPARE(r.options.slurm.inputsPerTaskFor(250000), 250);
+        r = parse("-j 8 --partition gpu --time 1-12:00 --slurm-chunk 5 --slurm-host login1 "
+                  "--slurm-patience 1m echo");
+        QVERIFY(r.options.slurm.enabled); // --partition implies it
+        QCOMPARE(r.options.slurm.maxRunning, 8);
+        QCOMPARE(r.options.slurm.partition, QStringLiteral("gpu"));
+        QCOMPARE(r.options.slurm.timeLimit, QStringLiteral("1-12:00"));
+        QCOMPARE(r.options.slurm.inputsPerTaskFor(1000000), 5);
+        QCOMPARE(r.options.slurm.loginHost, QStringLiteral("login1"));
+        QCOMPARE(r.options.slurm.patienceSeconds, 60);
+        const BatchOptions back = BatchOptions::fromJson(r.options.toJson());
+        QCOMPARE(back.toJson(), r.options.toJson());
+        QVERIFY(!parse("-j 8 echo").options.slurm.enabled);
+        for (const char *limit : {"30", "0:30", "2:00:00", "2-0", "1-12", "infinite"})
+            QVERIFY2(SlurmOptions::checkTimeLimit(QString::fromLatin1(limit)).isEmpty(), limit);
     }
     void errors()
     {

@@ -37,6 +37,27 @@ struct Timeout
     bool isSet() const { return seconds > 0 || percent > 0; }
 };
 
+/// Where a batch runs when it runs on a Slurm cluster (`jobpool run --slurm`, "Run on:
+/// Slurm cluster" in the New Batch dialog). See docs/SLURM.md.
+struct SlurmOptions
+{
+    bool enabled = false;  ///< false: this computer's pool of workers
+    QString partition;     ///< --partition; empty: the cluster's default
+    QString timeLimit;     ///< --time, in Slurm's forms ("30", "1:00:00", "2-0"); empty: none
+    int inputsPerTask = 0; ///< --slurm-chunk: inputs per array task; 0: chosen by batch size
+    int maxRunning = 0;    ///< -j with --slurm: array tasks at once; 0: as many as Slurm runs
+    QString loginHost;     ///< --slurm-host: run Slurm's tools through `ssh HOST`; empty: here
+    /// How long the controller may stay unreachable before the batch stops with an error
+    /// (it can be resumed once the controller is back).
+    int patienceSeconds = 120;
+
+    /// The array tasks for \a jobs inputs: inputsPerTask, or one task per input up to 1,000
+    /// tasks, and above that as many inputs to a task as keep the array at 1,000 tasks.
+    int inputsPerTaskFor(qint64 jobs) const;
+    /// An empty string, or why \a text is not a Slurm time limit.
+    static QString checkTimeLimit(const QString &text);
+};
+
 /// What a batch remembers about how to run it.
 struct BatchOptions
 {
@@ -50,6 +71,7 @@ struct BatchOptions
     qint64 memfreeBytes = 0; ///< --memfree: start no job while less is available
     double delaySeconds = 0; ///< --delay: at least this long between two starts
     bool shell = false;      ///< --shell: through /bin/sh -c, every value quoted
+    SlurmOptions slurm;
 
     QJsonObject toJson() const;
     /// Reads what toJson() wrote; fields it lacks keep their defaults.

@@ -26,6 +26,9 @@
 namespace jobpool {
 
 class CommandTemplate;
+namespace detail {
+class BatchExecutor;
+}
 
 /// One job on its way through the runner.
 struct BatchJob
@@ -39,6 +42,7 @@ struct BatchJob
     QByteArray stdoutPath;
     QByteArray stderrPath;
     qint64 launchedAtMs = 0; ///< handed to the pool (the worker may start it a little later)
+    bool started = false;    ///< its executor said it runs (at once locally; on Slurm, later)
     ExecResult result;
     /// How it ended: Done, Failed, Interrupted (stopped by the user, halted, or killed
     /// for lack of memory and not run again), or Cancelled (the user cancelled this job:
@@ -76,6 +80,9 @@ public:
         QByteArray logDirectory;     ///< where each job's .out and .err go
         QByteArray workingDirectory; ///< the commands'; empty: this process's
         QString workerProgram;       ///< empty: this executable
+        /// The `jobpool` program a Slurm cluster's nodes run (`jobpool slurm-task`) when
+        /// options.slurm is enabled; empty: this executable, at the same path there.
+        QString slurmProgram;
         int terminateGraceMs = 2000; ///< SIGTERM, then SIGKILL after this (stop())
         /// Each worker gets its next job while one runs, and starts it the moment the other
         /// ends, without waiting for this process (`jobpool run`). A job's start and end are
@@ -136,6 +143,10 @@ public:
     /// Stop::Terminate does; empty while the store takes everything. The runner finishes
     /// without writing more, and exitStatus() is 255.
     QString storeError() const { return m_storeError; }
+    /// Why the batch's executor gave up (the Slurm controller stayed unreachable, say),
+    /// which stopped the batch; the jobs it had not finished can be resumed. Empty while
+    /// it works. exitStatus() is 255 then.
+    QString executorError() const { return m_executorError; }
     /// The jobs running now (their log files grow as they run: --line-buffer).
     std::vector<const BatchJob *> runningJobs() const;
 
@@ -153,6 +164,8 @@ private:
     void fill();
     bool mayStartNow();
     void launch(BatchJob job);
+    void markStarted(const std::shared_ptr<BatchJob> &job);
+    void executorFailed(const QString &error);
     void onResult(std::shared_ptr<BatchJob> job, ExecResult result);
     void settle(std::shared_ptr<BatchJob> job);
     void checkHalt(const BatchJob &job);
@@ -171,7 +184,7 @@ private:
     void signalCancelled();
 
     Setup m_setup;
-    std::unique_ptr<Pool> m_pool;
+    std::unique_ptr<detail::BatchExecutor> m_executor;
     std::vector<std::shared_ptr<BatchJob>> m_running;
     std::deque<BatchJob> m_retries;
     std::vector<bool> m_slotsInUse;
@@ -200,6 +213,7 @@ private:
     bool m_pipelined = false;
     std::map<qint64, int> m_workerSlots; ///< pipelined: a worker's pid → its slot number
     QString m_storeError;
+    QString m_executorError;
     int m_haltStatus = -1; ///< set by --halt ...,fail=1
     qint64 m_memoryKillPid = 0;
 };

@@ -12,6 +12,7 @@
 #include <jobpool/jobpool.h>
 #include <jobpool/jobstore.h>
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -200,6 +201,35 @@ private slots:
         QCOMPARE(job.state, JobState::Interrupted);
         QCOMPARE(job.lastAttempt.workerPid, 1234);
         QCOMPARE(store.job({batch, 5})->state, JobState::Pending);
+    }
+
+    // A batch on Slurm: each array task's journal, in its array's folder, counts too (a
+    // `jobpool run --slurm` killed while its arrays ran), and stays where it is.
+    void replayReadsTheNodesJournals()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("slurm-1")));
+        QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("slurm-2")));
+        const QByteArray folder = folderOf(dir);
+        ExecRequest first;
+        first.argv = {"true"};
+        first.tag = 1;
+        first.attempt = 1;
+        first.journalPath = folder + "/slurm-1/task-0.journal";
+        const ExecResult done = exec(first);
+        QVERIFY(appendTo(dir.filePath(QStringLiteral("slurm-2/task-3.journal")),
+                         "S\t2\t1\t1700000000000\t4321\n"));
+
+        JobStore store = JobStore::open(dir.filePath(QStringLiteral("jobs.sqlite")));
+        const qint64 batch = makeBatch(store, dir, 3);
+        store.batchFinished(batch, BatchState::Stopped);
+        QCOMPARE(store.recover(batch), 1); // job 2, left running on its node
+        QCOMPARE(store.job({batch, 1})->state, JobState::Done);
+        QCOMPARE(store.job({batch, 1})->lastAttempt.commandPid, done.pid);
+        QCOMPARE(store.job({batch, 2})->state, JobState::Interrupted);
+        QCOMPARE(store.job({batch, 3})->state, JobState::Pending);
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("slurm-1/task-0.journal"))));
+        QCOMPARE(store.replayJournal(batch), 0); // nothing new the second time
     }
 
     // An end the store has is kept as it is: the runner knew more (a job it stopped is
