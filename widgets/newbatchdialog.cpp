@@ -2,6 +2,7 @@
 #include "newbatchdialog.h"
 
 #include <jobpool/appsettings.h>
+#include <jobpool/batchoptions.h>
 #include <jobpool/commandtemplate.h>
 
 #include <QCheckBox>
@@ -53,7 +54,8 @@ NewBatchDialog::~NewBatchDialog() = default;
 void NewBatchDialog::buildUi()
 {
     auto *layout = new QVBoxLayout(this);
-    auto *form = new QFormLayout;
+    m_form = new QFormLayout;
+    QFormLayout *form = m_form;
     layout->addLayout(form);
 
     m_pathList = new QListWidget(this);
@@ -148,13 +150,7 @@ void NewBatchDialog::buildUi()
     m_error->setWordWrap(true);
     form->addRow(QString(), m_error);
 
-    m_poolSize = new QSpinBox(this);
-    m_poolSize->setObjectName(QStringLiteral("poolSize"));
-    m_poolSize->setRange(1, 256);
-    const int saved = m_settings.poolSize();
-    m_poolSize->setValue(saved > 0 ? saved : std::max(1, QThread::idealThreadCount()));
-    m_poolSize->setSuffix(tr(" at once"));
-    form->addRow(tr("Jobs:"), m_poolSize);
+    buildRunOn();
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Start"));
@@ -164,11 +160,65 @@ void NewBatchDialog::buildUi()
             return;
         m_settings.setLastTemplate(currentPreset() ? currentPreset()->id : m_template->text());
         m_settings.setPoolSize(m_poolSize->value());
+        // Kept even when this computer was chosen: switching back finds them again.
+        m_settings.setRunOnSlurm(onSlurm());
+        m_settings.setSlurmPartition(m_partition->text());
+        m_settings.setSlurmTimeLimit(m_timeLimit->text());
         accept();
     });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(m_buttons);
+    runOnChosen();
     resize(640, sizeHint().height());
+}
+
+void NewBatchDialog::buildRunOn()
+{
+    m_runOn = new QComboBox(this);
+    m_runOn->setObjectName(QStringLiteral("runOn"));
+    m_runOn->addItem(tr("This computer"), false);
+    m_runOn->addItem(tr("Slurm cluster"), true);
+    m_runOn->setCurrentIndex(m_settings.runOnSlurm() ? 1 : 0);
+    m_form->addRow(tr("Run on:"), m_runOn);
+
+    m_partition = new QLineEdit(m_settings.slurmPartition(), this);
+    m_partition->setObjectName(QStringLiteral("slurmPartition"));
+    m_partition->setPlaceholderText(tr("cluster default"));
+    m_form->addRow(tr("Partition:"), m_partition);
+    m_timeLimit = new QLineEdit(m_settings.slurmTimeLimit(), this);
+    m_timeLimit->setObjectName(QStringLiteral("slurmTimeLimit"));
+    m_timeLimit->setPlaceholderText(tr("none — e.g. 30, 2:00:00, 1-0"));
+    m_timeLimit->setToolTip(tr("How long each Slurm task may run: minutes, HH:MM:SS, or "
+                               "DAYS-HH; Slurm ends a task that runs longer"));
+    m_form->addRow(tr("Time limit:"), m_timeLimit);
+
+    m_poolSize = new QSpinBox(this);
+    m_poolSize->setObjectName(QStringLiteral("poolSize"));
+    m_poolSize->setRange(1, 256);
+    const int saved = m_settings.poolSize();
+    m_poolSize->setValue(saved > 0 ? saved : std::max(1, QThread::idealThreadCount()));
+    m_poolSize->setSuffix(tr(" at once"));
+    m_form->addRow(tr("Jobs:"), m_poolSize);
+
+    connect(m_runOn, &QComboBox::currentIndexChanged, this, &NewBatchDialog::runOnChosen);
+    connect(m_timeLimit, &QLineEdit::textChanged, this, &NewBatchDialog::updatePreview);
+}
+
+bool NewBatchDialog::onSlurm() const
+{
+    return m_runOn->currentData().toBool();
+}
+
+void NewBatchDialog::runOnChosen()
+{
+    const bool slurm = onSlurm();
+    m_form->setRowVisible(m_partition, slurm);
+    m_form->setRowVisible(m_timeLimit, slurm);
+    // On a cluster the scheduler, not this pool, decides how many tasks run at once.
+    m_poolSize->setEnabled(!slurm);
+    m_poolSize->setToolTip(slurm ? tr("Slurm decides how many jobs run at once on the cluster.")
+                                 : QString());
+    updatePreview();
 }
 
 void NewBatchDialog::fillPresets(const QString &select)
@@ -314,6 +364,11 @@ void NewBatchDialog::updatePreview()
     }
     if (m_problem.isEmpty() && m_files.files.isEmpty())
         m_problem = tr("There are no files to run on.");
+    if (m_problem.isEmpty() && onSlurm()) {
+        const QString reason = SlurmOptions::checkTimeLimit(m_timeLimit->text().trimmed());
+        if (!reason.isEmpty())
+            m_problem = tr("Time limit: %1").arg(reason);
+    }
     m_preview->setPlainText(lines.join(u'\n'));
     m_error->setText(m_problem);
     m_error->setVisible(!m_problem.isEmpty());
@@ -334,6 +389,11 @@ BatchSession::NewBatch NewBatchDialog::batch() const
     b.templateArgv = m_argv;
     b.shell = m_shell->isChecked();
     b.inputs = m_files.files;
+    if (onSlurm()) {
+        b.slurm.enabled = true;
+        b.slurm.partition = m_partition->text().trimmed();
+        b.slurm.timeLimit = m_timeLimit->text().trimmed();
+    }
     return b;
 }
 

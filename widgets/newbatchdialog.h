@@ -11,6 +11,7 @@
 class QCheckBox;
 class QComboBox;
 class QDialogButtonBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -25,7 +26,8 @@ class AppSettings;
 namespace jobpool::widgets {
 
 /// The New Batch dialog: the dropped files and folders, what to run on each (a preset or
-/// a template), a live preview of the first commands, and the pool size.
+/// a template), a live preview of the first commands, and where it runs: this computer's
+/// pool (of what size) or a Slurm cluster (which partition, how long each task may take).
 class NewBatchDialog final : public QDialog
 {
     Q_OBJECT
@@ -51,6 +53,11 @@ public:
 
 private:
     void buildUi();
+    /// "Run on:", Slurm's partition and time limit, and the pool size, restored from the
+    /// settings.
+    void buildRunOn();
+    void runOnChosen();
+    bool onSlurm() const;
     void fillPresets(const QString &select);
     void presetChosen();
     void templateEdited();
@@ -84,7 +91,11 @@ private:
     QPushButton *m_delete = nullptr;
     QPlainTextEdit *m_preview = nullptr;
     QLabel *m_error = nullptr;
+    QComboBox *m_runOn = nullptr;
+    QLineEdit *m_partition = nullptr;
+    QLineEdit *m_timeLimit = nullptr;
     QSpinBox *m_poolSize = nullptr;
+    QFormLayout *m_form = nullptr;
     QDialogButtonBox *m_buttons = nullptr;
 };
 

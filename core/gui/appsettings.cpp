@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <jobpool/appsettings.h>
+#include <jobpool/batchoptions.h>
 
 #include <algorithm>
 
@@ -73,6 +74,39 @@ QString AppSettings::lastTemplate() const
 void AppSettings::setLastTemplate(const QString &text)
 {
     m_settings.setValue(key("batch/lastTemplate"), text);
+}
+
+bool AppSettings::runOnSlurm() const
+{
+    // Only what setRunOnSlurm() writes: a hand-edited "maybe" is not a yes.
+    const QString value = m_settings.value(key("slurm/enabled")).toString();
+    return value == u"true" || value == u"1";
+}
+
+void AppSettings::setRunOnSlurm(bool slurm)
+{
+    m_settings.setValue(key("slurm/enabled"), slurm);
+}
+
+QString AppSettings::slurmPartition() const
+{
+    return m_settings.value(key("slurm/partition")).toString().trimmed();
+}
+
+void AppSettings::setSlurmPartition(const QString &partition)
+{
+    m_settings.setValue(key("slurm/partition"), partition.trimmed());
+}
+
+QString AppSettings::slurmTimeLimit() const
+{
+    const QString value = m_settings.value(key("slurm/timeLimit")).toString().trimmed();
+    return SlurmOptions::checkTimeLimit(value).isEmpty() ? value : QString();
+}
+
+void AppSettings::setSlurmTimeLimit(const QString &timeLimit)
+{
+    m_settings.setValue(key("slurm/timeLimit"), timeLimit.trimmed());
 }
 
 QString AppSettings::language() const

@@ -54,6 +54,11 @@ qint64 BatchSession::submit(const NewBatch &batch)
     spec.name = batch.name;
     spec.templateArgv = batch.templateArgv;
     spec.shell = batch.shell;
+    // Stored so that the batch runs the same way when it starts, waits its turn or resumes.
+    BatchOptions options;
+    options.shell = batch.shell;
+    options.slurm = batch.slurm;
+    spec.options = options.toJson();
     spec.workingDirectory = batch.workingDirectory.isEmpty()
                                 ? QFile::encodeName(QDir::currentPath())
                                 : batch.workingDirectory;

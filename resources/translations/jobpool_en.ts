@@ -4,7 +4,7 @@
 <context>
     <name>jobpool::widgets::MainWindow</name>
     <message numerus="yes">
-        <location filename="../../widgets/mainwindowstate.cpp" line="+177"/>
+        <location filename="../../widgets/mainwindowstate.cpp" line="+189"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+123"/>
+        <location line="+131"/>
         <source>Batch %1 was interrupted: %n job(s) did not finish. Resume runs them; the %2 done are kept.</source>
         <translation>
             <numerusform>Batch %1 was interrupted: %n job did not finish. Resume runs it; the %2 done are kept.</numerusform>
@@ -23,7 +23,7 @@
 <context>
     <name>jobpool::widgets::NewBatchDialog</name>
     <message numerus="yes">
-        <location filename="../../widgets/newbatchdialog.cpp" line="+272"/>
+        <location filename="../../widgets/newbatchdialog.cpp" line="+322"/>
         <source>%n file(s)</source>
         <translation>
             <numerusform>%n file</numerusform>

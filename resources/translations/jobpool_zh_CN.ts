@@ -4,7 +4,7 @@
 <context>
     <name>jobpool</name>
     <message>
-        <location filename="../../app/cli.cpp" line="+35"/>
+        <location filename="../../app/cli.cpp" line="+37"/>
         <source>Run a command over many inputs, like GNU parallel</source>
         <translation>对大量输入逐一运行命令，类似 GNU parallel</translation>
     </message>
@@ -24,7 +24,7 @@
         <translation>在工作进程池中运行一个小型演示批次</translation>
     </message>
     <message>
-        <location filename="../../app/runoptions.cpp" line="+276"/>
+        <location filename="../../app/runoptions.cpp" line="+334"/>
         <source>Usage: jobpool run [OPTIONS] COMMAND [ARGS…] [::: VALUES…] [:::: FILES…]
 
 Runs COMMAND once per input in a pool of worker processes, as GNU parallel does.
@@ -58,6 +58,14 @@ JobPool&apos;s own:
       --db FILE          the job store (default: in your data directory)
       --results-dir DIR  where each job&apos;s stdout and stderr logs go
       --no-progress      no progress line, even on a terminal
+On a Slurm cluster (see docs/SLURM.md):
+      --slurm            run the jobs as one Slurm job array, not here
+      --partition P      the partition (implies --slurm)
+      --time T           each array task&apos;s time limit, as sbatch takes it
+      --slurm-chunk N    inputs per array task (default: 1, up to 1,000 tasks)
+      --slurm-host HOST  run sbatch, squeue and scancel through ssh HOST
+      --slurm-patience SECS  how long the controller may be unreachable (120)
+  With --slurm, -j N lets at most N array tasks run at once.
 
 Exit status: the number of failed jobs (101 for more than 100), 255 on other
 errors.
@@ -95,6 +103,14 @@ JobPool 自有选项：
       --db FILE          任务库（默认位于你的数据目录中）
       --results-dir DIR  每个任务的标准输出和标准错误日志的存放位置
       --no-progress      不显示进度行，即使在终端上也不显示
+在 Slurm 集群上运行（参见 docs/SLURM.md）：
+      --slurm            将这些任务作为一个 Slurm 作业数组运行，而不在本机运行
+      --partition P      分区（隐含 --slurm）
+      --time T           每个数组任务的时间限制，格式与 sbatch 相同
+      --slurm-chunk N    每个数组任务处理的输入数（默认：1，最多 1,000 个任务）
+      --slurm-host HOST  通过 ssh HOST 运行 sbatch、squeue 和 scancel
+      --slurm-patience SECS  Slurm 控制器可以失联多长时间（120）
+  使用 --slurm 时，-j N 表示最多同时运行 N 个数组任务。
 
 退出状态：失败任务的数量（超过 100 个时为 101），其他错误时为 255。
 </translation>
@@ -103,7 +119,7 @@ JobPool 自有选项：
 <context>
     <name>jobpool::BatchSession</name>
     <message>
-        <location filename="../../core/gui/batchsession.cpp" line="+293"/>
+        <location filename="../../core/gui/batchsession.cpp" line="+295"/>
         <source>Batch %1 cannot run: %2</source>
         <translation>批次 %1 无法运行：%2</translation>
     </message>
@@ -511,7 +527,7 @@ JobPool 自有选项：
 <context>
     <name>jobpool::app</name>
     <message>
-        <location filename="../../app/desktop.cpp" line="+89"/>
+        <location filename="../../app/desktop.cpp" line="+88"/>
         <source>JobPool</source>
         <translation>JobPool</translation>
     </message>
@@ -686,7 +702,7 @@ JobPool 自有选项：
     <name>jobpool::widgets::MainWindow</name>
     <message>
         <location filename="../../widgets/mainwindow.cpp" line="+88"/>
-        <location filename="../../widgets/mainwindowstate.cpp" line="+172"/>
+        <location filename="../../widgets/mainwindowstate.cpp" line="+184"/>
         <location line="+15"/>
         <source>JobPool</source>
         <translation>JobPool</translation>
@@ -712,7 +728,7 @@ JobPool 自有选项：
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+23"/>
         <source>About JobPool</source>
         <translation>关于 JobPool</translation>
     </message>
@@ -868,7 +884,7 @@ JobPool 自有选项：
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../widgets/mainwindowstate.cpp" line="+147"/>
+        <location filename="../../widgets/mainwindowstate.cpp" line="+155"/>
         <source>Quit JobPool</source>
         <translation>退出 JobPool</translation>
     </message>
@@ -908,7 +924,7 @@ JobPool 自有选项：
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../../widgets/mainwindowstate.cpp" line="-295"/>
+        <location filename="../../widgets/mainwindowstate.cpp" line="-315"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
@@ -933,7 +949,7 @@ JobPool 自有选项：
         <translation>已中断</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+47"/>
         <source>Batch %1 waits until the running batch is done.</source>
         <translation>批次 %1 将等待正在运行的批次完成。</translation>
     </message>
@@ -948,19 +964,19 @@ JobPool 自有选项：
         <translation>批次无法开始：%1</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+45"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-87"/>
         <source>#%1 %2
 %3 · %4 of %5 done</source>
         <translation>#%1 %2
 %3 · 已完成 %4/%5</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+132"/>
         <source>%1 / %2 done</source>
         <translation>已完成 %1 / %2</translation>
     </message>
@@ -987,7 +1003,7 @@ JobPool 自有选项：
         <translation>%1% – JobPool</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+57"/>
         <source>Batch %1 finished with failures</source>
         <translation>批次 %1 已完成，但有任务失败</translation>
     </message>
@@ -1027,12 +1043,12 @@ JobPool 自有选项：
 <context>
     <name>jobpool::widgets::NewBatchDialog</name>
     <message>
-        <location filename="../../widgets/newbatchdialog.cpp" line="+41"/>
+        <location filename="../../widgets/newbatchdialog.cpp" line="+42"/>
         <source>New Batch</source>
         <translation>新建批次</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Add Files…</source>
         <translation>添加文件…</translation>
     </message>
@@ -1127,7 +1143,47 @@ JobPool 自有选项：
         <translation>预览：</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+33"/>
+        <source>This computer</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm cluster</source>
+        <translation>Slurm 集群</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Run on:</source>
+        <translation>运行于：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>cluster default</source>
+        <translation>集群默认</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Partition:</source>
+        <translation>分区：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>none — e.g. 30, 2:00:00, 1-0</source>
+        <translation>无 — 例如 30、2:00:00、1-0</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How long each Slurm task may run: minutes, HH:MM:SS, or DAYS-HH; Slurm ends a task that runs longer</source>
+        <translation>每个 Slurm 任务最长可运行的时间：分钟数、HH:MM:SS 或 DAYS-HH；超时的任务会被 Slurm 终止</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Time limit:</source>
+        <translation>时间限制：</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source> at once</source>
         <translation> 个任务</translation>
     </message>
@@ -1137,12 +1193,17 @@ JobPool 自有选项：
         <translation>同时运行：</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-45"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+63"/>
+        <source>Slurm decides how many jobs run at once on the cluster.</source>
+        <translation>集群上同时运行多少个任务由 Slurm 决定。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>%1 (yours)</source>
         <translation>%1（我的）</translation>
     </message>
@@ -1193,7 +1254,12 @@ JobPool 自有选项：
         <translation>没有可供运行的文件。</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+4"/>
+        <source>Time limit: %1</source>
+        <translation>时间限制：%1</translation>
+    </message>
+    <message>
+        <location line="+38"/>
         <source>Save Template</source>
         <translation>保存模板</translation>
     </message>
@@ -1222,7 +1288,7 @@ JobPool 自有选项：
 <context>
     <name>jobpool::widgets::ThroughputChart</name>
     <message>
-        <location filename="../../widgets/throughputchart.cpp" line="+37"/>
+        <location filename="../../widgets/throughputchart.cpp" line="+39"/>
         <location line="+16"/>
         <source>Jobs/s</source>
         <translation>任务/秒</translation>
@@ -1237,7 +1303,7 @@ JobPool 自有选项：
 <context>
     <name>jobpool::widgets::TimelineChart</name>
     <message>
-        <location filename="../../widgets/timelinechart.cpp" line="+43"/>
+        <location filename="../../widgets/timelinechart.cpp" line="+45"/>
         <source>Worker</source>
         <translation>工作进程</translation>
     </message>
@@ -1247,7 +1313,7 @@ JobPool 自有选项：
         <translation>任务</translation>
     </message>
     <message>
-        <location line="+157"/>
+        <location line="+174"/>
         <source>Job %1 on worker %2: running for %3 s</source>
         <translation>任务 %1（工作进程 %2）：已运行 %3 秒</translation>
     </message>

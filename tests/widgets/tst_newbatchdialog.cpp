@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The New Batch dialog: what the dropped folders expand to (subfolders, include and
 // exclude globs), the preview, every way a template can be wrong (Start stays disabled and
-// the dialog says why), and the user's templates saved, renamed and deleted.
+// the dialog says why), the user's templates saved, renamed and deleted, and "Run on:" this
+// computer or a Slurm cluster, remembered for the next batch.
 #include <jobpool/appsettings.h>
+#include <jobpool/batchoptions.h>
 
 #include <QApplication>
 #include <QCheckBox>
@@ -13,6 +15,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -30,6 +33,14 @@ void touch(const QString &path)
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         qFatal("cannot write %s", qPrintable(path));
+}
+
+/// Where tst_mainwindow keeps its pictures of the windows: the build tree's screenshots/.
+QString screenshotDir()
+{
+    const QString dir = QCoreApplication::applicationDirPath() + QStringLiteral("/../screenshots");
+    QDir().mkpath(dir);
+    return QDir(dir).absolutePath();
 }
 
 /// Answers the next QInputDialog with \a text, as a person typing it would.
@@ -194,6 +205,158 @@ private slots:
         NewBatchDialog typed({}, *m_settings);
         QCOMPARE(typed.findChild<QLineEdit *>(QStringLiteral("template"))->text(),
                  QStringLiteral("md5sum {}"));
+    }
+
+    // Slurm shows its partition and time limit and takes the pool size away; the batch
+    // carries them. Back on this computer, the fields hide and the batch runs here.
+    void runOnSlurm()
+    {
+        NewBatchDialog dialog({QFile::encodeName(m_dir->filePath(QStringLiteral("in")))},
+                              *m_settings);
+        auto *runOn = dialog.findChild<QComboBox *>(QStringLiteral("runOn"));
+        auto *partition = dialog.findChild<QLineEdit *>(QStringLiteral("slurmPartition"));
+        auto *timeLimit = dialog.findChild<QLineEdit *>(QStringLiteral("slurmTimeLimit"));
+        auto *poolSize = dialog.findChild<QSpinBox *>(QStringLiteral("poolSize"));
+        QVERIFY(runOn && partition && timeLimit && poolSize);
+        QCOMPARE(runOn->count(), 2);
+        QCOMPARE(runOn->currentText(), QStringLiteral("This computer"));
+        QVERIFY(!partition->isVisibleTo(&dialog));
+        QVERIFY(!timeLimit->isVisibleTo(&dialog));
+        QVERIFY(poolSize->isEnabled());
+        QVERIFY(!dialog.batch().slurm.enabled);
+
+        runOn->setCurrentIndex(runOn->findText(QStringLiteral("Slurm cluster")));
+        QVERIFY(partition->isVisibleTo(&dialog));
+        QVERIFY(timeLimit->isVisibleTo(&dialog));
+        QCOMPARE(partition->placeholderText(), QStringLiteral("cluster default"));
+        QVERIFY(timeLimit->placeholderText().contains(QStringLiteral("2:00:00")));
+        QVERIFY(!poolSize->isEnabled());
+        QVERIFY(poolSize->toolTip().contains(QStringLiteral("Slurm decides")));
+        QTest::keyClicks(partition, QStringLiteral(" short "));
+        QTest::keyClicks(timeLimit, QStringLiteral("1:00:00 "));
+        QVERIFY(dialog.isReady());
+        QVERIFY(dialog.findChild<QPushButton *>(QStringLiteral("start"))->isEnabled());
+        BatchSession::NewBatch batch = dialog.batch();
+        QVERIFY(batch.slurm.enabled);
+        QCOMPARE(batch.slurm.partition, QStringLiteral("short"));
+        QCOMPARE(batch.slurm.timeLimit, QStringLiteral("1:00:00"));
+        QCOMPARE(batch.inputs.size(), 6); // what runs does not change with where
+
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QVERIFY(
+            dialog.grab().save(screenshotDir() + QStringLiteral("/new-batch-dialog-slurm.png")));
+
+        runOn->setCurrentIndex(runOn->findText(QStringLiteral("This computer")));
+        QVERIFY(!partition->isVisible());
+        QVERIFY(!timeLimit->isVisible());
+        QVERIFY(poolSize->isEnabled());
+        QVERIFY(poolSize->toolTip().isEmpty());
+        batch = dialog.batch();
+        QVERIFY(!batch.slurm.enabled);
+        QCOMPARE(batch.slurm.partition, QString());
+        QCOMPARE(batch.slurm.timeLimit, QString());
+    }
+
+    void slurmTimeLimit_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("none") << QString() << true;
+        QTest::newRow("minutes") << QStringLiteral("30") << true;
+        QTest::newRow("MM:SS") << QStringLiteral("0:30") << true;
+        QTest::newRow("HH:MM:SS") << QStringLiteral("2:00:00") << true;
+        QTest::newRow("DAYS-HH") << QStringLiteral("2-0") << true;
+        QTest::newRow("words") << QStringLiteral("ten minutes") << false;
+        QTest::newRow("unit") << QStringLiteral("30m") << false;
+        QTest::newRow("negative") << QStringLiteral("-5") << false;
+    }
+    // A time limit Slurm would refuse keeps Start disabled and says why; a valid one, or
+    // none, lets the batch start.
+    void slurmTimeLimit()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        NewBatchDialog dialog({QFile::encodeName(m_dir->filePath(QStringLiteral("in")))},
+                              *m_settings);
+        auto *runOn = dialog.findChild<QComboBox *>(QStringLiteral("runOn"));
+        runOn->setCurrentIndex(runOn->findText(QStringLiteral("Slurm cluster")));
+        dialog.findChild<QLineEdit *>(QStringLiteral("slurmTimeLimit"))->setText(text);
+        auto *start = dialog.findChild<QPushButton *>(QStringLiteral("start"));
+        auto *problem = dialog.findChild<QLabel *>(QStringLiteral("problem"));
+        QCOMPARE(dialog.isReady(), valid);
+        QCOMPARE(start->isEnabled(), valid);
+        QCOMPARE(problem->isVisibleTo(&dialog), !valid);
+        if (valid) {
+            QCOMPARE(problem->text(), QString());
+            QCOMPARE(dialog.batch().slurm.timeLimit, text);
+            return;
+        }
+        const QString reason = SlurmOptions::checkTimeLimit(text);
+        QVERIFY(!reason.isEmpty());
+        QVERIFY2(problem->text().contains(reason), qPrintable(problem->text()));
+        // On this computer the time limit does not apply: nothing stands in the way.
+        runOn->setCurrentIndex(runOn->findText(QStringLiteral("This computer")));
+        QVERIFY(dialog.isReady());
+        QVERIFY(start->isEnabled());
+        QVERIFY(!problem->isVisibleTo(&dialog));
+    }
+
+    // Started on Slurm, the next dialog opens on Slurm with the same partition and time
+    // limit; a cancelled dialog changes nothing.
+    void remembersRunOn()
+    {
+        const QByteArray in = QFile::encodeName(m_dir->filePath(QStringLiteral("in")));
+        {
+            NewBatchDialog dialog({in}, *m_settings);
+            auto *runOn = dialog.findChild<QComboBox *>(QStringLiteral("runOn"));
+            runOn->setCurrentIndex(runOn->findText(QStringLiteral("Slurm cluster")));
+            dialog.findChild<QLineEdit *>(QStringLiteral("slurmPartition"))
+                ->setText(QStringLiteral("gpu"));
+            dialog.findChild<QLineEdit *>(QStringLiteral("slurmTimeLimit"))
+                ->setText(QStringLiteral("2-0"));
+            QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("start")),
+                              Qt::LeftButton);
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        }
+        QVERIFY(m_settings->runOnSlurm());
+        {
+            NewBatchDialog dialog({in}, *m_settings);
+            QCOMPARE(dialog.findChild<QComboBox *>(QStringLiteral("runOn"))->currentText(),
+                     QStringLiteral("Slurm cluster"));
+            auto *partition = dialog.findChild<QLineEdit *>(QStringLiteral("slurmPartition"));
+            QCOMPARE(partition->text(), QStringLiteral("gpu"));
+            QVERIFY(partition->isVisibleTo(&dialog));
+            QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("slurmTimeLimit"))->text(),
+                     QStringLiteral("2-0"));
+            QVERIFY(!dialog.findChild<QSpinBox *>(QStringLiteral("poolSize"))->isEnabled());
+            const BatchSession::NewBatch batch = dialog.batch();
+            QVERIFY(batch.slurm.enabled);
+            QCOMPARE(batch.slurm.partition, QStringLiteral("gpu"));
+            QCOMPARE(batch.slurm.timeLimit, QStringLiteral("2-0"));
+
+            auto *runOn = dialog.findChild<QComboBox *>(QStringLiteral("runOn"));
+            runOn->setCurrentIndex(runOn->findText(QStringLiteral("This computer")));
+            dialog.reject();
+        }
+        QVERIFY(m_settings->runOnSlurm());
+        {
+            NewBatchDialog dialog({in}, *m_settings);
+            auto *runOn = dialog.findChild<QComboBox *>(QStringLiteral("runOn"));
+            QCOMPARE(runOn->currentText(), QStringLiteral("Slurm cluster"));
+            runOn->setCurrentIndex(runOn->findText(QStringLiteral("This computer")));
+            QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("start")),
+                              Qt::LeftButton);
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        }
+        QVERIFY(!m_settings->runOnSlurm());
+        // The cluster's fields are kept for when Slurm is chosen again.
+        QCOMPARE(m_settings->slurmPartition(), QStringLiteral("gpu"));
+        QCOMPARE(m_settings->slurmTimeLimit(), QStringLiteral("2-0"));
+        NewBatchDialog dialog({in}, *m_settings);
+        QCOMPARE(dialog.findChild<QComboBox *>(QStringLiteral("runOn"))->currentText(),
+                 QStringLiteral("This computer"));
+        QVERIFY(!dialog.batch().slurm.enabled);
     }
 
 private:

@@ -36,6 +36,17 @@ public:
     QString lastTemplate() const;
     void setLastTemplate(const QString &text);
 
+    /// The New Batch dialog's "Run on:" choice: a Slurm cluster rather than this computer.
+    bool runOnSlurm() const;
+    void setRunOnSlurm(bool slurm);
+    /// The last Slurm partition chosen; empty: the cluster's default.
+    QString slurmPartition() const;
+    void setSlurmPartition(const QString &partition);
+    /// The last Slurm time limit ("30", "2:00:00", "1-0"); empty: none, and also when the
+    /// stored one is not a time limit Slurm accepts.
+    QString slurmTimeLimit() const;
+    void setSlurmTimeLimit(const QString &timeLimit);
+
     /// A locale name ("zh_CN", "en"); empty: the system's.
     QString language() const;
     void setLanguage(const QString &language);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <jobpool/batchoptions.h>
 #include <jobpool/batchrunner.h>
 #include <jobpool/jobstore.h>
 
@@ -44,10 +45,12 @@ public:
         bool shell = false;
         QList<QByteArray> inputs{}; ///< one job each
         QByteArray workingDirectory{};
+        SlurmOptions slurm{}; ///< enabled: the batch runs on a Slurm cluster
     };
     /// Checks the template (CommandTemplate's error, as a StoreError-free
-    /// std::invalid_argument naming the problem), stores the batch and every job, and
-    /// starts it now or once the running batch is done. Returns its id.
+    /// std::invalid_argument naming the problem), stores the batch, its options (Slurm's
+    /// among them) and every job, and starts it now or once the running batch is done.
+    /// Returns its id.
     qint64 submit(const NewBatch &batch);
 
     /// The batch running now (paused or not), 0 when none.

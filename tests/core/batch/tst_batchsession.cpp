@@ -156,6 +156,44 @@ private slots:
         QCOMPARE(session.state(), BatchSession::State::Idle);
     }
 
+    // A batch's options are stored with it, Slurm's among them, so that it runs where it
+    // was meant to when its turn comes or when it is resumed. The Slurm batch never starts
+    // here: it waits behind a hanging batch, and stop() holds it back.
+    void storesSlurmOptions()
+    {
+        BatchSession session(options(1));
+        QSignalSpy started(&session, &BatchSession::batchStarted);
+        QSignalSpy finished(&session, &BatchSession::batchFinished);
+        const qint64 local = session.submit(hang(1));
+        QTRY_COMPARE_WITH_TIMEOUT(session.runner()->counts().running, 1, 20000);
+        BatchSession::NewBatch onSlurm = echo({"a", "b"});
+        onSlurm.slurm.enabled = true;
+        onSlurm.slurm.partition = QStringLiteral("short");
+        onSlurm.slurm.timeLimit = QStringLiteral("0:30");
+        const qint64 slurm = session.submit(onSlurm);
+        QCOMPARE(session.runningBatch(), local);
+        QCOMPARE(session.waitingBatches(), QList<qint64>{slurm});
+
+        const SlurmOptions stored =
+            BatchOptions::fromJson(session.store().batch(slurm)->options).slurm;
+        QVERIFY(stored.enabled);
+        QCOMPARE(stored.partition, QStringLiteral("short"));
+        QCOMPARE(stored.timeLimit, QStringLiteral("0:30"));
+        QCOMPARE(stored.inputsPerTask, 0); // defaults kept for what was not chosen
+        QCOMPARE(stored.patienceSeconds, SlurmOptions{}.patienceSeconds);
+        QCOMPARE(session.store().batch(slurm)->counts.pending, 2);
+        QVERIFY(!BatchOptions::fromJson(session.store().batch(local)->options).slurm.enabled);
+
+        session.stop(BatchRunner::Stop::Kill);
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.size(), 1);
+        QCOMPARE(finished.at(0).at(0).toLongLong(), local);
+        QCOMPARE(started.size(), 1);
+        QCOMPARE(session.runningBatch(), 0);
+        QCOMPARE(session.waitingBatches(), QList<qint64>{slurm});
+        QCOMPARE(session.store().batch(slurm)->counts.pending, 2);
+    }
+
     // Paused, nothing starts; resumed, everything runs.
     void pauseAndResume()
     {

@@ -25,6 +25,9 @@ private slots:
         QCOMPARE(s.whenDone(), AppSettings::WhenDone::Notify);
         QVERIFY(s.windowGeometry().isEmpty());
         QVERIFY(s.userTemplates().isEmpty());
+        QVERIFY(!s.runOnSlurm()); // this computer until the user picks a cluster
+        QCOMPARE(s.slurmPartition(), QString());
+        QCOMPARE(s.slurmTimeLimit(), QString());
     }
 
     void survivesARestart()
@@ -38,6 +41,9 @@ private slots:
             s.setWindowState("state");
             s.setHeaderState(QStringLiteral("jobs"), "header");
             s.setLastTemplate(QStringLiteral("gzip -k {}"));
+            s.setRunOnSlurm(true);
+            s.setSlurmPartition(QStringLiteral(" short "));
+            s.setSlurmTimeLimit(QStringLiteral("2-0 "));
         }
         AppSettings s(file());
         QCOMPARE(s.poolSize(), 6);
@@ -48,6 +54,15 @@ private slots:
         QCOMPARE(s.headerState(QStringLiteral("jobs")), QByteArray("header"));
         QCOMPARE(s.headerState(QStringLiteral("processes")), QByteArray());
         QCOMPARE(s.lastTemplate(), QStringLiteral("gzip -k {}"));
+        QVERIFY(s.runOnSlurm());
+        QCOMPARE(s.slurmPartition(), QStringLiteral("short")); // kept trimmed
+        QCOMPARE(s.slurmTimeLimit(), QStringLiteral("2-0"));
+        s.setRunOnSlurm(false);
+        s.setSlurmPartition(QString());
+        s.setSlurmTimeLimit(QString());
+        QVERIFY(!s.runOnSlurm());
+        QCOMPARE(s.slurmPartition(), QString());
+        QCOMPARE(s.slurmTimeLimit(), QString());
         s.setLanguage(QString()); // back to the system's
         QCOMPARE(s.language(), QString());
     }
@@ -58,12 +73,15 @@ private slots:
         QFile f(file());
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("[pool]\nsize=99999\n[batch]\nwhenDone=sometimes\n"
+                "[slurm]\nenabled=perhaps\ntimeLimit=ten minutes\n"
                 "[templates]\n1\\name=broken\n1\\template=echo 'open\n2\\name=\n2\\template=x\n"
                 "3\\name=ok\n3\\template=wc -l {}\nsize=3\n");
         f.close();
         AppSettings s(file());
         QCOMPARE(s.poolSize(), 256);
         QCOMPARE(s.whenDone(), AppSettings::WhenDone::Notify);
+        QVERIFY(!s.runOnSlurm());
+        QCOMPARE(s.slurmTimeLimit(), QString()); // not one Slurm accepts: none
         const QList<Preset> templates = s.userTemplates();
         QCOMPARE(templates.size(), 1);
         QCOMPARE(templates.front().name, QStringLiteral("ok"));
