@@ -8,6 +8,7 @@ namespace jobpool {
 namespace {
 
 constexpr int kMaxPoolSize = 256;
+constexpr int kMaxWorkerMemoryMiB = 1 << 20; // 1 TiB
 
 QString key(const char *name)
 {
@@ -34,6 +35,17 @@ int AppSettings::poolSize() const
 void AppSettings::setPoolSize(int size)
 {
     m_settings.setValue(key("pool/size"), std::clamp(size, 0, kMaxPoolSize));
+}
+
+int AppSettings::maxWorkerMemoryMiB() const
+{
+    return std::clamp(m_settings.value(key("pool/maxWorkerMemoryMiB"), 0).toInt(), 0,
+                      kMaxWorkerMemoryMiB);
+}
+
+void AppSettings::setMaxWorkerMemoryMiB(int mib)
+{
+    m_settings.setValue(key("pool/maxWorkerMemoryMiB"), std::clamp(mib, 0, kMaxWorkerMemoryMiB));
 }
 
 QByteArray AppSettings::windowGeometry() const

@@ -16,13 +16,16 @@ namespace jobpool::ipc {
 struct ChannelHeader
 {
     static constexpr std::uint32_t kMagic = 0x4a50434e; // "JPCN"
-    static constexpr std::uint32_t kVersion = 4;
+    static constexpr std::uint32_t kVersion = 5;
 
     std::uint32_t magic = kMagic;
     std::uint32_t version = kVersion;
     std::uint64_t ringCapacity = 0;
     std::uint32_t hasInitializer = 0; ///< the first request is an Initialize
     std::uint64_t bulkCapacity = 0;
+    /// The worker leaves (MessageKind::Recycled) once its own resident memory is above
+    /// this after a Run message; 0: no limit. Set before the worker starts.
+    std::uint64_t maxMemory = 0;
     alignas(64) Doorbell workerBell;
     /// Which units of each bulk region hold a message or an array lent out of one.
     alignas(64) BulkMap requestBulkMap;
@@ -106,6 +109,9 @@ enum class MessageKind : std::uint32_t {
     Ready = 100,      ///< i64 pid: initialised, waiting for work
     Result = 101,     ///< u64 chunk id, i64 items completed, u8 failed, results[, error]
     InitFailed = 102, ///< exception type, message
+    /// i64 resident bytes: after the Result before it, over the memory limit; it starts
+    /// nothing more (what waits in its ring never ran) and exits
+    Recycled = 103,
 };
 
 } // namespace jobpool::ipc

@@ -67,6 +67,29 @@ void ProcessesModel::setJobLabel(std::function<QString(qint64)> label)
         emit dataChanged(index(0, JobColumn), index(int(m_rows.size()) - 1, JobColumn));
 }
 
+void ProcessesModel::setPoolStats(const PoolStats &stats)
+{
+    if (stats.workersRecycled == m_workersRecycled)
+        return;
+    m_workersRecycled = stats.workersRecycled;
+    emit summaryChanged();
+}
+
+QString ProcessesModel::summary() const
+{
+    if (m_workersRecycled <= 0)
+        return {};
+    return tr("Workers replaced for using too much memory: %1").arg(m_workersRecycled);
+}
+
+QString ProcessesModel::summaryToolTip() const
+{
+    if (m_workersRecycled <= 0)
+        return {};
+    return tr("A worker whose own memory grew past the limit after a job was replaced by a new "
+              "one before its next job. No job failed or ran twice because of it.");
+}
+
 void ProcessesModel::update(const QList<WorkerInfo> &workers)
 {
     QList<qint64> keys;

@@ -367,6 +367,9 @@ void Dispatcher::handleMessage(Worker &w, QByteArrayView message)
         if (w.inFlight.empty() && !w.exitSent)
             w.state = WorkerInfo::State::Idle;
         return;
+    case ipc::MessageKind::Recycled:
+        workerRecycled(w);
+        return;
     default:
         throw ProtocolError(QStringLiteral("unknown message kind %1").arg(kind));
     }
@@ -458,6 +461,7 @@ void Dispatcher::spawnWorkers()
         w->id = m_nextWorkerId++;
         w->startedAt = Clock::now();
         w->startedWall = QDateTime::currentDateTime();
+        w->channel.setMaxMemory(m_options.maxWorkerMemory);
         if (!m_options.initializerTask.isEmpty()) {
             QByteArray message;
             Encoder out(message);
@@ -475,40 +479,6 @@ void Dispatcher::spawnWorkers()
         postTo(m_launcher,
                [l = m_launcher, id, channelFd, bellFd] { l->start(id, channelFd, bellFd); });
         m_dirty = true;
-    }
-}
-
-void Dispatcher::retireSurplus()
-{
-    int target;
-    {
-        std::lock_guard lock(m_mailbox.mutex);
-        target = m_mailbox.target;
-    }
-    // Retiring workers with nothing left leave now.
-    for (auto &[id, w] : m_workers) {
-        if (w->retiring && !w->exitSent && w->ready && w->inFlight.empty())
-            sendExit(*w);
-    }
-    int surplus = liveWorkers() - target;
-    if (surplus <= 0)
-        return;
-    // Idle ones first, then the busy ones finish what they hold and leave.
-    for (int pass = 0; pass < 2 && surplus > 0; ++pass) {
-        for (auto &[id, w] : m_workers) {
-            if (surplus == 0)
-                break;
-            if (w->retiring || w->exitSent || w->killRequested)
-                continue;
-            if (pass == 0 && !(w->ready && w->inFlight.empty()))
-                continue;
-            w->retiring = true;
-            if (w->inFlight.empty() && w->ready)
-                sendExit(*w);
-            else if (!w->ready)
-                kill(*w);
-            --surplus;
-        }
     }
 }
 
@@ -575,6 +545,7 @@ void Dispatcher::publish()
         m_mailbox.stats = m_queue.counts();
         m_mailbox.stats.workersStarted = m_workersStarted;
         m_mailbox.stats.workersLost = m_workersLost;
+        m_mailbox.stats.workersRecycled = m_workersRecycled;
         m_mailbox.stats.running = running;
         m_mailbox.liveWorkers = int(m_workers.size());
         m_mailbox.workPending = workPending || !m_mailbox.batches.empty();

@@ -57,6 +57,8 @@ private:
     void workerGone(Worker &w, int exitCode, int signal, const QString &why);
     void spawnWorkers();
     void retireSurplus();
+    /// \a w said it is over the memory limit and leaves (recycling.cpp).
+    void workerRecycled(Worker &w);
     /// Packs up to \a maxRecords chunks into one Run message for \a w; returns how many,
     /// or -1 once no chunk is left to dispatch.
     int sendChunks(Worker &w, int maxRecords);
@@ -89,6 +91,7 @@ private:
     bool m_dirty = true;
     qint64 m_workersStarted = 0;
     qint64 m_workersLost = 0;
+    qint64 m_workersRecycled = 0;
 };
 
 /// A worker process as the dispatcher follows it.

@@ -10,6 +10,7 @@
 
 #include <QHash>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -18,8 +19,10 @@
 #include <typeinfo>
 
 #include <cxxabi.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace jobpool {
@@ -279,6 +282,46 @@ void runRecord(Decoder &message, Encoder &encoder, TaskCache &tasks)
     std::memcpy(encoder.at(resultAt), &result, sizeof result);
 }
 
+/// This process's own resident memory in bytes: its anonymous pages (heap, stacks), not the
+/// program's code nor shared memory (a channel's bulk regions, shared blocks), which a
+/// fresh worker would map again. From /proc/self/statm: resident minus shared. -1 when
+/// unreadable.
+qint64 ownResidentBytes()
+{
+    const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char text[160];
+    const ssize_t n = ::read(fd, text, sizeof text - 1);
+    ::close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    unsigned long long size = 0, resident = 0, shared = 0;
+    if (std::sscanf(text, "%llu %llu %llu", &size, &resident, &shared) != 3)
+        return -1;
+    return qint64(resident - std::min(shared, resident)) * qint64(::sysconf(_SC_PAGESIZE));
+}
+
+/// Whether this worker should make way for a fresh one: its own resident memory is above
+/// \a limit, even after handing free heap back to the system.
+bool overMemoryLimit(std::uint64_t limit)
+{
+    // The peak of the whole resident set is at least the current own part, and costs one
+    // system call: /proc is read only once the peak has passed the limit.
+    rusage usage{};
+    if (::getrusage(RUSAGE_SELF, &usage) == 0 && std::uint64_t(usage.ru_maxrss) * 1024 <= limit)
+        return false;
+    const qint64 resident = ownResidentBytes();
+    if (resident < 0 || std::uint64_t(resident) <= limit)
+        return false;
+    // Heap that was freed but kept (M_TRIM_THRESHOLD, in runWorker) is no leak: given back,
+    // it no longer counts. Like loky, which collects garbage before it decides.
+    malloc_trim(0);
+    const qint64 trimmed = ownResidentBytes();
+    return trimmed > 0 && std::uint64_t(trimmed) > limit;
+}
+
 /// Runs every record of a Run message into one Result message.
 void runChunks(QByteArrayView message, Encoder &encoder, TaskCache &tasks)
 {
@@ -299,7 +342,8 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
         return 1; // the parent died before we could ask to die with it
     // Large arguments are decoded into fresh buffers task after task. Served from the heap
     // and kept there, they are reused warm instead of being mapped, zeroed by the kernel
-    // and unmapped every time. (A worker's memory growth is bounded by recycling it.)
+    // and unmapped every time. (A worker's memory growth is bounded by recycling it:
+    // maxTasksPerChild, maxWorkerMemory, which trims this heap before it counts.)
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     ipc::Segment channel;
@@ -324,6 +368,7 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
     bell.closeFd();
 
     WorkerLink link(view, static_cast<ipc::PoolBellHeader *>(bell.data()), parentPid);
+    const std::uint64_t maxMemory = view.header->maxMemory;
     TaskCache tasks;
     QByteArray out;
     bool ready = false;
@@ -363,6 +408,14 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
             std::fflush(stdout);
             if (!link.sendEncoded(encoder))
                 return 1;
+            // Before the next message, which may already wait in the ring: one over the
+            // limit runs nothing more. The parent gives what waits to another worker.
+            if (maxMemory > 0 && overMemoryLimit(maxMemory)) {
+                const auto recycled = std::uint32_t(ipc::MessageKind::Recycled);
+                link.send(
+                    QByteArrayView(reinterpret_cast<const char *>(&recycled), sizeof recycled));
+                return 0;
+            }
             break;
         }
         case ipc::MessageKind::Initialize: {

@@ -30,6 +30,12 @@ public:
     /// Puts \a message first in the request ring and tells the worker it is there: the
     /// worker runs it before saying it is ready.
     void sendInitializer(QByteArrayView message);
+    /// The worker leaves once its own resident memory is above \a bytes after a Run message
+    /// (0: never). Before the worker starts.
+    void setMaxMemory(qint64 bytes)
+    {
+        m_view.header->maxMemory = bytes > 0 ? std::uint64_t(bytes) : 0;
+    }
     /// Where to encode the next request: in place in the largest free stretch of the bulk
     /// region, moving on into \a scratch if it outgrows that.
     Encoder requestEncoder(QByteArray &scratch);

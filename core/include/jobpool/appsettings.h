@@ -24,6 +24,10 @@ public:
     /// Jobs at once; 0 = one per core.
     int poolSize() const;
     void setPoolSize(int size);
+    /// A worker whose own memory is above this many MiB after a job is replaced before its
+    /// next one (PoolOptions::maxWorkerMemory); 0 = no limit.
+    int maxWorkerMemoryMiB() const;
+    void setMaxWorkerMemoryMiB(int mib);
 
     QByteArray windowGeometry() const;
     void setWindowGeometry(const QByteArray &geometry);

@@ -6,7 +6,8 @@
 /// the shared Value, Array, Lock, RLock and Event, the Queue and Pipe between processes,
 /// and the Manager of dictionaries, lists and namespaces that processes share.
 /// Semaphore, BoundedSemaphore, Condition and Barrier synchronise processes; SharedMemory
-/// names a block other programs can open.
+/// names a block other programs can open. ThreadPool has Pool's API over threads, for
+/// work that waits rather than computes.
 
 #include <jobpool/array.h>
 #include <jobpool/barrier.h>
@@ -23,5 +24,6 @@
 #include <jobpool/semaphore.h>
 #include <jobpool/sharedmemory.h>
 #include <jobpool/task.h>
+#include <jobpool/threadpool.h>
 #include <jobpool/value.h>
 #include <jobpool/version.h>

@@ -24,8 +24,14 @@ class PoolEngine;
 /// `Pool pool({.workers = 4, .retries = 2});`
 struct PoolOptions
 {
-    int workers = 0;                          ///< 0: one per CPU core
-    int maxTasksPerChild = 0;                 ///< replace a worker after this many tasks; 0: never
+    int workers = 0;          ///< 0: one per CPU core
+    int maxTasksPerChild = 0; ///< replace a worker after this many tasks; 0: never
+    /// Replace a worker whose own resident memory (its heap and stacks: not the program's
+    /// code nor shared memory) is above this many bytes after a task, before it starts
+    /// another; 0: no limit. What was waiting for it goes to the next worker, never run
+    /// twice. Checked after each Run message: short tasks that travel several to a message
+    /// are checked once for all of them. Counted in PoolStats::workersRecycled.
+    qint64 maxWorkerMemory = 0;
     std::chrono::milliseconds taskTimeout{0}; ///< kill a task's worker after this; 0: no limit
     int retries = 0;                          ///< re-run a task whose worker died, this many times
     QString workerProgram{};                  ///< empty: this executable, re-launched
@@ -79,7 +85,8 @@ struct PoolStats
     qint64 failed = 0;
     qint64 retried = 0;
     qint64 workersStarted = 0;
-    qint64 workersLost = 0; ///< died or were killed while working
+    qint64 workersLost = 0;     ///< died or were killed while working
+    qint64 workersRecycled = 0; ///< replaced for memory above PoolOptions::maxWorkerMemory
 };
 
 /// A pool of worker processes, the C++ twin of Python's multiprocessing.Pool.

@@ -22,12 +22,18 @@ namespace jobpool {
 /// jobpool::ProcessesModel model;
 /// model.setJobLabel([&store](qint64 seq) { return store.inputOf(seq); });
 /// QTimer refresh;                          // about twice a second
-/// QObject::connect(&refresh, &QTimer::timeout, [&] { model.update(pool.workers()); });
+/// QObject::connect(&refresh, &QTimer::timeout, [&] {
+///     model.update(pool.workers());
+///     model.setPoolStats(pool.stats()); // workers replaced for their memory: summary()
+/// });
 /// \endcode
 ///
 /// CPU % is the worker's and its command's together (100 % = one core busy); RSS too. The
 /// display role holds formatted text ("37 %", "12.3 MiB", "1:02:03"), Qt::UserRole the raw
 /// number to sort by (RSS in bytes, uptime in seconds, -1 when unknown).
+///
+/// Workers that have gone have no row; what the pool says about them (setPoolStats()) is
+/// in summary(), for a line under the table: how many were replaced for their memory.
 class ProcessesModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -60,6 +66,16 @@ public:
     /// whose last reading is older than sampleInterval() or whose command changed.
     void update(const QList<jobpool::WorkerInfo> &workers);
 
+    /// The pool's counts (Pool::stats()), taken for summary(); emits summaryChanged() when
+    /// that changes.
+    void setPoolStats(const jobpool::PoolStats &stats);
+    /// Workers replaced because their memory grew past PoolOptions::maxWorkerMemory.
+    qint64 workersRecycled() const { return m_workersRecycled; }
+    /// "Workers replaced for using too much memory: 3"; empty while none was.
+    QString summary() const;
+    /// What the summary's reader may want to know about it, for a tool tip.
+    QString summaryToolTip() const;
+
     /// What the Job column shows for a job number (e.g. its input); "#seq" without one.
     void setJobLabel(std::function<QString(qint64 seq)> label);
 
@@ -76,6 +92,9 @@ public:
 
     /// "1:02:03" for 3723 seconds.
     static QString formatUptime(qint64 seconds);
+
+signals:
+    void summaryChanged();
 
 private:
     struct Process
@@ -110,6 +129,7 @@ private:
     ProcessCpuSampler m_cpu;
     QElapsedTimer m_clock;
     int m_sampleIntervalMs = 450;
+    qint64 m_workersRecycled = 0;
 };
 
 } // namespace jobpool

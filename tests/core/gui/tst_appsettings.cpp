@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <limits>
+
 using namespace jobpool;
 
 class TestAppSettings : public QObject
@@ -21,6 +23,7 @@ private slots:
     {
         AppSettings s(file());
         QCOMPARE(s.poolSize(), 0);
+        QCOMPARE(s.maxWorkerMemoryMiB(), 0); // no limit until the user sets one
         QCOMPARE(s.language(), QString());
         QCOMPARE(s.whenDone(), AppSettings::WhenDone::Notify);
         QVERIFY(s.windowGeometry().isEmpty());
@@ -35,6 +38,7 @@ private slots:
         {
             AppSettings s(file());
             s.setPoolSize(6);
+            s.setMaxWorkerMemoryMiB(1536);
             s.setLanguage(QStringLiteral("zh_CN"));
             s.setWhenDone(AppSettings::WhenDone::Quit);
             s.setWindowGeometry("geometry");
@@ -47,6 +51,7 @@ private slots:
         }
         AppSettings s(file());
         QCOMPARE(s.poolSize(), 6);
+        QCOMPARE(s.maxWorkerMemoryMiB(), 1536);
         QCOMPARE(s.language(), QStringLiteral("zh_CN"));
         QCOMPARE(s.whenDone(), AppSettings::WhenDone::Quit);
         QCOMPARE(s.windowGeometry(), QByteArray("geometry"));
@@ -72,13 +77,14 @@ private slots:
     {
         QFile f(file());
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("[pool]\nsize=99999\n[batch]\nwhenDone=sometimes\n"
+        f.write("[pool]\nsize=99999\nmaxWorkerMemoryMiB=lots\n[batch]\nwhenDone=sometimes\n"
                 "[slurm]\nenabled=perhaps\ntimeLimit=ten minutes\n"
                 "[templates]\n1\\name=broken\n1\\template=echo 'open\n2\\name=\n2\\template=x\n"
                 "3\\name=ok\n3\\template=wc -l {}\nsize=3\n");
         f.close();
         AppSettings s(file());
         QCOMPARE(s.poolSize(), 256);
+        QCOMPARE(s.maxWorkerMemoryMiB(), 0);
         QCOMPARE(s.whenDone(), AppSettings::WhenDone::Notify);
         QVERIFY(!s.runOnSlurm());
         QCOMPARE(s.slurmTimeLimit(), QString()); // not one Slurm accepts: none
@@ -88,6 +94,10 @@ private slots:
         QCOMPARE(templates.front().argv, (QList<QByteArray>{"wc", "-l", "{}"}));
         s.setPoolSize(-3);
         QCOMPARE(s.poolSize(), 0);
+        s.setMaxWorkerMemoryMiB(-512);
+        QCOMPARE(s.maxWorkerMemoryMiB(), 0);
+        s.setMaxWorkerMemoryMiB(std::numeric_limits<int>::max());
+        QCOMPARE(s.maxWorkerMemoryMiB(), 1 << 20); // 1 TiB at most
     }
 
     void userTemplates()

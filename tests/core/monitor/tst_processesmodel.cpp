@@ -274,6 +274,42 @@ private slots:
         stop(*idle);
     }
 
+    // Workers that were replaced for their memory have no row left; the pool's count of
+    // them is the model's summary, for the line under the table.
+    void summaryCountsWorkersReplacedForMemory()
+    {
+        ProcessesModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy summaryChanged(&model, &ProcessesModel::summaryChanged);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        jobpool::PoolStats stats;
+        stats.workersStarted = 2;
+        model.setPoolStats(stats);
+        QCOMPARE(model.workersRecycled(), qint64(0));
+        QCOMPARE(model.summary(), QString()); // nothing to say: no line
+        QCOMPARE(model.summaryToolTip(), QString());
+        QCOMPARE(summaryChanged.count(), 0);
+
+        stats.workersRecycled = 3;
+        stats.workersStarted = 5;
+        model.setPoolStats(stats);
+        QCOMPARE(model.workersRecycled(), qint64(3));
+        QCOMPARE(model.summary(), QStringLiteral("Workers replaced for using too much memory: 3"));
+        QVERIFY(model.summaryToolTip().contains(QLatin1String("limit")));
+        QCOMPARE(summaryChanged.count(), 1);
+
+        // Other counts moving on change nothing; the next batch's pool starts from zero.
+        stats.done = 100;
+        model.setPoolStats(stats);
+        QCOMPARE(summaryChanged.count(), 1);
+        model.setPoolStats({});
+        QCOMPARE(summaryChanged.count(), 2);
+        QCOMPARE(model.summary(), QString());
+        QCOMPARE(changed.count(), 0); // no row changed
+        QCOMPARE(model.rowCount(), 0);
+    }
+
     void formatsUptime()
     {
         QCOMPARE(ProcessesModel::formatUptime(0), QStringLiteral("0:00:00"));
