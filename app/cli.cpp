@@ -3,6 +3,7 @@
 
 #include "demo.h"
 #include "run.h"
+#include "singleinstance.h"
 
 #include <jobpool/slurm.h>
 #include <jobpool/version.h>
@@ -33,12 +34,51 @@ int demo(const QList<QByteArray> &arguments)
     return runDemo(words);
 }
 
+/// `jobpool pause JOB` / `jobpool resume JOB`: a job of the batch the desktop window runs.
+int pauseOrResume(const char *verb, const QList<QByteArray> &arguments)
+{
+    bool ok = false;
+    const qint64 seq = arguments.value(0).toLongLong(&ok);
+    if (arguments.size() != 1 || !ok || seq < 1) {
+        std::fprintf(stderr,
+                     "Usage: jobpool %s JOB\n(JOB: the job's number in the batch the "
+                     "JobPool window runs)\n",
+                     verb);
+        return 2;
+    }
+    const std::optional<QString> answer =
+        SingleInstance().ask({QByteArray(verb), QByteArray::number(seq)});
+    if (!answer) {
+        std::fprintf(stderr, "jobpool %s: no JobPool window is running\n", verb);
+        return 1;
+    }
+    if (!answer->isEmpty()) {
+        std::fprintf(stderr, "jobpool %s: %s\n", verb, answer->toLocal8Bit().constData());
+        return 1;
+    }
+    return 0;
+}
+
+int pause(const QList<QByteArray> &arguments)
+{
+    return pauseOrResume("pause", arguments);
+}
+
+int resume(const QList<QByteArray> &arguments)
+{
+    return pauseOrResume("resume", arguments);
+}
+
 const Subcommand kSubcommands[] = {
     {"run", QT_TRANSLATE_NOOP("jobpool", "Run a command over many inputs, like GNU parallel"),
      &runBatchCommand},
     {"history", QT_TRANSLATE_NOOP("jobpool", "List the batches in the job store"),
      &runHistoryCommand},
     {"show", QT_TRANSLATE_NOOP("jobpool", "Show one batch and its jobs"), &runShowCommand},
+    {"pause", QT_TRANSLATE_NOOP("jobpool", "Pause a running job of the JobPool window's batch"),
+     &pause},
+    {"resume", QT_TRANSLATE_NOOP("jobpool", "Resume a paused job of the JobPool window's batch"),
+     &resume},
     {"demo", QT_TRANSLATE_NOOP("jobpool", "Run a small demonstration batch in a worker pool"),
      &demo},
 };

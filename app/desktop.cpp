@@ -80,6 +80,7 @@ int runDesktop(int argc, char **argv)
         arguments.store.isEmpty() ? qEnvironmentVariable("JOBPOOL_STORE") : arguments.store;
     options.workerProgram = QApplication::applicationDirPath() + QStringLiteral("/jobpool-worker");
     options.poolSize = settings.poolSize();
+    options.maxWorkerMemory = qint64(settings.maxWorkerMemoryMiB()) * 1024 * 1024;
     std::unique_ptr<BatchSession> session;
     try {
         session = std::make_unique<BatchSession>(options);
@@ -102,6 +103,18 @@ int runDesktop(int argc, char **argv)
                                  window.openNewBatch(paths);
                          });
     }
+    // `jobpool pause JOB` and `jobpool resume JOB`: a job of the batch running here.
+    instance.setCommandHandler([&session](const QList<QByteArray> &command) -> QString {
+        const QString verb = QString::fromUtf8(command.value(0));
+        bool ok = false;
+        const qint64 seq = command.value(1).toLongLong(&ok);
+        if ((verb != QLatin1String("pause") && verb != QLatin1String("resume")) || !ok)
+            return QApplication::translate("jobpool::app", "unknown command");
+        const qint64 batch = session->runningBatch();
+        if (batch == 0)
+            return QApplication::translate("jobpool::app", "no batch is running");
+        return session->setJobPaused(batch, seq, verb == QLatin1String("pause"));
+    });
     window.show();
     if (!arguments.paths.isEmpty())
         window.openNewBatch(arguments.paths);

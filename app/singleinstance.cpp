@@ -12,7 +12,8 @@
 namespace jobpool::app {
 namespace {
 
-constexpr quint32 kMagic = 0x4a504931; // "JPI1"
+constexpr quint32 kMagic = 0x4a504931;        // "JPI1": paths to open
+constexpr quint32 kCommandMagic = 0x4a504331; // "JPC1": a command, answered with a string
 
 QString defaultName()
 {
@@ -31,21 +32,50 @@ SingleInstance::SingleInstance(QString name, QObject *parent)
 
 SingleInstance::~SingleInstance() = default;
 
-bool SingleInstance::forward(const QList<QByteArray> &paths, int timeoutMs) const
+namespace {
+
+/// Connects to \a name and sends one framed message: \a magic and \a words. False when
+/// nobody answers there.
+bool send(QLocalSocket &socket, const QString &name, quint32 magic, const QList<QByteArray> &words,
+          int timeoutMs)
 {
-    QLocalSocket socket;
-    socket.connectToServer(m_name);
+    socket.connectToServer(name);
     if (!socket.waitForConnected(timeoutMs))
         return false;
     QByteArray message;
     QDataStream out(&message, QIODevice::WriteOnly);
-    out << kMagic << paths;
+    out << magic << words;
     QDataStream stream(&socket);
     stream << message;
-    if (!socket.waitForBytesWritten(timeoutMs))
+    return socket.waitForBytesWritten(timeoutMs);
+}
+
+} // namespace
+
+bool SingleInstance::forward(const QList<QByteArray> &paths, int timeoutMs) const
+{
+    QLocalSocket socket;
+    if (!send(socket, m_name, kMagic, paths, timeoutMs))
         return false;
     // The answer says the window has them; a dead server leaves us waiting for nothing.
     return socket.waitForReadyRead(timeoutMs) && socket.read(1) == "k";
+}
+
+std::optional<QString> SingleInstance::ask(const QList<QByteArray> &command, int timeoutMs) const
+{
+    QLocalSocket socket;
+    if (!send(socket, m_name, kCommandMagic, command, timeoutMs))
+        return std::nullopt;
+    QDataStream stream(&socket);
+    for (;;) {
+        stream.startTransaction();
+        QString answer;
+        stream >> answer;
+        if (stream.commitTransaction())
+            return answer;
+        if (!socket.waitForReadyRead(timeoutMs))
+            return std::nullopt; // an instance too old to know commands closes on us
+    }
 }
 
 bool SingleInstance::listen()
@@ -75,6 +105,15 @@ bool SingleInstance::listen()
                 quint32 magic = 0;
                 QList<QByteArray> paths;
                 body >> magic >> paths;
+                if (magic == kCommandMagic && body.status() == QDataStream::Ok) {
+                    const QString answer = m_commandHandler
+                                               ? m_commandHandler(paths)
+                                               : tr("this JobPool window takes no commands");
+                    QDataStream reply(socket);
+                    reply << answer;
+                    socket->flush();
+                    return;
+                }
                 if (magic != kMagic || body.status() != QDataStream::Ok) {
                     socket->abort();
                     return;

@@ -4,6 +4,10 @@
 #include <QByteArray>
 #include <QList>
 #include <QObject>
+#include <QString>
+
+#include <functional>
+#include <optional>
 
 class QLocalServer;
 
@@ -22,6 +26,15 @@ public:
 
     /// Hands \a paths to the running instance. False when none answers.
     bool forward(const QList<QByteArray> &paths, int timeoutMs = 2000) const;
+    /// Asks the running instance to carry out \a command (its words, e.g. "pause", "12").
+    /// Its answer: empty when it was done, else why not; nullopt when no instance answers.
+    std::optional<QString> ask(const QList<QByteArray> &command, int timeoutMs = 2000) const;
+    /// How this instance answers ask(): an empty string when done, else why not.
+    void setCommandHandler(std::function<QString(const QList<QByteArray> &)> handler)
+    {
+        m_commandHandler = std::move(handler);
+    }
+
     /// Starts answering; a socket left by a crashed instance is replaced. False when
     /// another live instance holds it.
     bool listen();
@@ -35,6 +48,7 @@ signals:
 private:
     QString m_name;
     QLocalServer *m_server = nullptr;
+    std::function<QString(const QList<QByteArray> &)> m_commandHandler;
 };
 
 } // namespace jobpool::app

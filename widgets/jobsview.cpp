@@ -224,11 +224,16 @@ void JobsView::createActions()
     m_openLog = make("actionOpenLog", tr("Open &Log"));
     m_retry = make("actionRetry", tr("&Retry"));
     m_cancel = make("actionCancel", tr("&Cancel"));
+    m_pause = make("actionPauseJob", tr("&Pause"));
+    m_resume = make("actionResumeJob", tr("Res&ume"));
     m_reveal = make("actionRevealInFileManager", tr("Reveal in File &Manager"));
     m_copyCommand = make("actionCopyCommand", tr("Copy C&ommand"));
     m_openLog->setToolTip(tr("Shows the job's output in the log view"));
     m_retry->setToolTip(tr("Runs the selected failed, interrupted or cancelled jobs again"));
     m_cancel->setToolTip(tr("Stops the selected running jobs; queued ones will not start"));
+    m_pause->setToolTip(tr("Stops the selected running jobs where they are, to go on later; "
+                           "the rest of the batch goes on"));
+    m_resume->setToolTip(tr("Lets the selected paused jobs go on"));
     m_reveal->setToolTip(tr("Opens the folder that holds the job's log files"));
     m_copyCommand->setToolTip(tr("Copies the selected jobs' commands, one per line"));
     m_copyCommand->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
@@ -236,6 +241,8 @@ void JobsView::createActions()
     connect(m_openLog, &QAction::triggered, this, &JobsView::openLog);
     connect(m_retry, &QAction::triggered, this, &JobsView::retry);
     connect(m_cancel, &QAction::triggered, this, &JobsView::cancel);
+    connect(m_pause, &QAction::triggered, this, [this] { pauseSelected(true); });
+    connect(m_resume, &QAction::triggered, this, [this] { pauseSelected(false); });
     connect(m_reveal, &QAction::triggered, this, &JobsView::reveal);
     connect(m_copyCommand, &QAction::triggered, this, &JobsView::copyCommand);
 
@@ -243,6 +250,8 @@ void JobsView::createActions()
     m_menu->setObjectName(QStringLiteral("jobsMenu"));
     m_menu->addAction(m_openLog);
     m_menu->addSeparator();
+    m_menu->addAction(m_pause);
+    m_menu->addAction(m_resume);
     m_menu->addAction(m_retry);
     m_menu->addAction(m_cancel);
     m_menu->addSeparator();
@@ -269,14 +278,23 @@ void JobsView::updateActions()
     const QItemSelection selection = m_table->selectionModel()->selection();
     bool anyRetry = false;
     bool anyCancel = false;
-    // Looks at rows until it knows both answers: cheap even with everything selected.
+    bool anyPaused = false;
+    bool anyRunning = false;
+    // Looks at rows until it knows every answer: cheap even with everything selected.
     for (const QItemSelectionRange &range : selection) {
-        for (int row = range.top(); row <= range.bottom() && !(anyRetry && anyCancel); ++row) {
-            const int state = int(m_model->stateAt(sourceRow(row)));
+        for (int row = range.top();
+             row <= range.bottom() && !(anyRetry && anyCancel && anyPaused && anyRunning); ++row) {
+            const int source = sourceRow(row);
+            const int state = int(m_model->stateAt(source));
             anyRetry = anyRetry || retryable(state);
             anyCancel = anyCancel || cancellable(state);
+            const bool paused = m_model->isPaused(source);
+            anyPaused = anyPaused || paused;
+            anyRunning = anyRunning || (JobState(state) == JobState::Running && !paused);
         }
     }
+    m_pause->setEnabled(anyRunning);
+    m_resume->setEnabled(anyPaused);
     const qint64 current = currentSeq();
     const bool started =
         current != 0 && m_model->stateAt(m_model->rowOf(current)) != JobState::Pending;
@@ -355,6 +373,17 @@ void JobsView::retry()
     const QList<qint64> seqs = seqsIn(selectedSourceRows(), retryable);
     if (!seqs.isEmpty())
         emit retryRequested(seqs);
+}
+
+void JobsView::pauseSelected(bool paused)
+{
+    QList<qint64> seqs;
+    for (const int row : selectedSourceRows()) {
+        if (m_model->stateAt(row) == JobState::Running && m_model->isPaused(row) != paused)
+            seqs.append(m_model->seqAt(row));
+    }
+    if (!seqs.isEmpty())
+        emit pauseRequested(seqs, paused);
 }
 
 void JobsView::cancel()

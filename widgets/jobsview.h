@@ -64,6 +64,8 @@ public slots:
 signals:
     void retryRequested(const QList<qint64> &seqs);
     void cancelRequested(const QList<qint64> &seqs);
+    /// Pause (true) or resume (false) the selected running jobs.
+    void pauseRequested(const QList<qint64> &seqs, bool paused);
     void openLogRequested(qint64 seq);
     void currentJobChanged(qint64 seq);
 
@@ -74,6 +76,7 @@ private:
     void updateCounts();
     void updateActions();
     void showMenu(const QPoint &pos);
+    void pauseSelected(bool paused);
     int sourceRow(int proxyRow) const;
     QList<int> selectedSourceRows() const;
     QList<qint64> seqsIn(const QList<int> &rows, bool (*wanted)(int state)) const;
@@ -95,6 +98,8 @@ private:
     QAction *m_openLog = nullptr;
     QAction *m_retry = nullptr;
     QAction *m_cancel = nullptr;
+    QAction *m_pause = nullptr;
+    QAction *m_resume = nullptr;
     QAction *m_reveal = nullptr;
     QAction *m_copyCommand = nullptr;
     QTimer m_searchDelay; ///< one filter pass per pause in typing, not per key

@@ -84,6 +84,11 @@ MainWindow::MainWindow(BatchSession &session, AppSettings &settings, QWidget *pa
                 if (batch == m_jobsModel->batch())
                     m_jobsModel->reloadJobs(seqs);
             });
+    connect(&m_session, &BatchSession::jobPauseChanged, this,
+            [this](qint64 batch, qint64 seq, bool paused) {
+                if (batch == m_jobsModel->batch())
+                    m_jobsModel->setJobPaused(seq, paused);
+            });
     connect(&m_session, &BatchSession::errorOccurred, this,
             [this](const QString &message) { QMessageBox::warning(this, tr("JobPool"), message); });
     connect(m_jobsModel, &JobsModel::countsChanged, this, &MainWindow::updateStatus);
@@ -166,11 +171,19 @@ void MainWindow::createViews()
             [this](const QList<qint64> &seqs) { m_session.retry(m_jobsModel->batch(), seqs); });
     connect(m_jobsView, &JobsView::cancelRequested, this,
             [this](const QList<qint64> &seqs) { m_session.cancel(m_jobsModel->batch(), seqs); });
+    connect(m_jobsView, &JobsView::pauseRequested, this, &MainWindow::pauseJobs);
     connect(m_jobsView, &JobsView::openLogRequested, this, &MainWindow::showLog);
     connect(m_jobsView, &JobsView::currentJobChanged, this, &MainWindow::showLog);
 
     m_logView = new LogView(this);
     m_processesView = new ProcessesView(m_processesModel, this);
+    m_processesView->setJobPausedQuery(
+        [this](qint64 seq) { return m_session.isJobPaused(m_session.runningBatch(), seq); });
+    connect(m_processesView, &ProcessesView::pauseRequested, this, [this](qint64 seq, bool paused) {
+        const QString why = m_session.setJobPaused(m_session.runningBatch(), seq, paused);
+        if (!why.isEmpty())
+            statusBar()->showMessage(why, 10000);
+    });
     m_cpuChart = new CpuChart(this);
     m_throughput = new ThroughputChart(this);
     m_timeline = new TimelineChart(this);
@@ -336,6 +349,20 @@ void MainWindow::createToolBar()
         m_settings.setPoolSize(size);
     });
     bar->addWidget(m_poolSize);
+    auto *memoryLabel = new QLabel(bar);
+    memoryLabel->setObjectName(id("maxWorkerMemoryLabel"));
+    bar->addWidget(memoryLabel);
+    auto *memory = new QSpinBox(bar);
+    memory->setObjectName(id("maxWorkerMemory"));
+    memory->setRange(0, 1 << 20); // MiB; 0: no limit
+    memory->setSingleStep(256);
+    memory->setValue(m_settings.maxWorkerMemoryMiB());
+    m_session.setMaxWorkerMemory(qint64(memory->value()) * 1024 * 1024);
+    connect(memory, &QSpinBox::valueChanged, this, [this](int mib) {
+        m_session.setMaxWorkerMemory(qint64(mib) * 1024 * 1024);
+        m_settings.setMaxWorkerMemoryMiB(mib);
+    });
+    bar->addWidget(memory);
     bar->addSeparator();
     auto *whenLabel = new QLabel(bar);
     whenLabel->setObjectName(id("whenDoneLabel"));
@@ -400,6 +427,14 @@ void MainWindow::retranslate()
     findChild<QToolBar *>(id("mainToolBar"))->setWindowTitle(tr("Toolbar"));
     findChild<QLabel *>(id("poolSizeLabel"))->setText(tr("Jobs at once:") + u' ');
     m_poolSize->setToolTip(tr("How many jobs run at the same time; applied at once"));
+    findChild<QLabel *>(id("maxWorkerMemoryLabel"))
+        ->setText(u' ' + tr("Worker memory limit:") + u' ');
+    auto *memory = findChild<QSpinBox *>(id("maxWorkerMemory"));
+    memory->setSpecialValueText(tr("No limit"));
+    memory->setSuffix(tr(" MiB"));
+    memory->setToolTip(tr("A worker whose own memory grows past this after a job is replaced "
+                          "by a new one before its next job; applies to the batches started "
+                          "from now on"));
     findChild<QLabel *>(id("whenDoneLabel"))->setText(u' ' + tr("When done:") + u' ');
     m_whenDone->setItemText(0, tr("Do nothing"));
     m_whenDone->setItemText(1, tr("Notify me"));

@@ -202,6 +202,7 @@ void MainWindow::updateStatus()
 void MainWindow::refreshProcesses()
 {
     m_processesModel->update(m_session.workers());
+    m_processesModel->setPoolStats(m_session.poolStats());
 }
 
 void MainWindow::sampleCharts()
@@ -282,6 +283,18 @@ void MainWindow::notify(const QString &title, const QString &message)
         m_tray->showMessage(title, message, QSystemTrayIcon::Information);
     QApplication::alert(this);
     emit notificationShown(title, message);
+}
+
+void MainWindow::pauseJobs(const QList<qint64> &seqs, bool paused)
+{
+    QStringList problems;
+    for (const qint64 seq : seqs) {
+        const QString why = m_session.setJobPaused(m_jobsModel->batch(), seq, paused);
+        if (!why.isEmpty())
+            problems.append(why);
+    }
+    if (!problems.isEmpty())
+        statusBar()->showMessage(problems.join(QStringLiteral("; ")), 10000);
 }
 
 void MainWindow::showLog(qint64 seq)

@@ -38,8 +38,12 @@ public:
     virtual void setSlots(int slotCount) = 0;
     /// This computer's workers and the commands they run; empty elsewhere.
     virtual QList<WorkerInfo> workers() const = 0;
+    virtual PoolStats poolStats() const { return {}; }
     /// Stops every running command: SIGTERM first, SIGKILL once the grace period is over.
     virtual void signalRunning(int signal) = 0;
+    /// Sends \a signal to the process group of job \a seq's running command; false when it
+    /// has none here (not started yet, or it runs on another computer).
+    virtual bool signalJob(qint64 seq, int signal) = 0;
     /// The user cancelled these jobs (by seq). The local runner signals their commands
     /// itself, through workers(); an executor whose commands run elsewhere acts here.
     virtual void cancel(const QList<qint64> &seqs) = 0;

@@ -93,6 +93,7 @@ void BatchRunner::start()
         PoolOptions options;
         options.workers = m_setup.options.jobSlots;
         options.workerProgram = m_setup.workerProgram;
+        options.maxWorkerMemory = m_setup.maxWorkerMemory;
         m_executor = std::make_unique<detail::LocalExecutor>(options, this);
     }
     m_commitTimer.start();
@@ -283,6 +284,8 @@ void BatchRunner::executorFailed(const QString &error)
 void BatchRunner::onResult(std::shared_ptr<BatchJob> job, ExecResult result)
 {
     m_running.erase(std::find(m_running.begin(), m_running.end(), job));
+    if (m_pausedJobs.remove(job->seq))
+        emit jobPauseChanged(job->seq, false);
     markStarted(job); // an attempt that ended before its executor saw it start
     --m_counts.running;
     if (result.held) { // it waited in a worker while the batch stopped: it never started
@@ -391,6 +394,7 @@ void BatchRunner::stop(Stop how)
 void BatchRunner::stopInternally(Stop how)
 {
     m_stopping = true;
+    resumePausedJobs(); // nothing is left stopped: they finish, or take the signals below
     holdWaitingJobs(true);
     m_retryTimer.stop();
     if (how != Stop::Soon) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <utility>
 
 namespace jobpool {
 namespace {
@@ -91,6 +92,7 @@ void BatchRunner::signalCancelled()
             first->second.start();
         const bool graceOver = first->second.elapsed() >= m_setup.terminateGraceMs;
         ::kill(-pid_t(w.childPid), graceOver ? SIGKILL : SIGTERM);
+        ::kill(-pid_t(w.childPid), SIGCONT); // a paused one must run to act on SIGTERM
         any = true;
     }
     if (!any && std::none_of(m_running.cbegin(), m_running.cend(), [this](const auto &job) {
@@ -98,6 +100,35 @@ void BatchRunner::signalCancelled()
         })) {
         m_cancelTimer.stop();
         m_cancelSignalled.clear();
+    }
+}
+
+QString BatchRunner::setJobPaused(qint64 seq, bool paused)
+{
+    if (paused == m_pausedJobs.contains(seq))
+        return {};
+    if (!isRunning(seq) || !m_executor)
+        return tr("job %1 is not running").arg(seq);
+    if (m_stopping && paused)
+        return tr("the batch is stopping");
+    if (!m_executor->signalJob(seq, paused ? SIGSTOP : SIGCONT))
+        return m_setup.options.slurm.enabled
+                   ? tr("a job on a Slurm cluster cannot be paused on its own")
+                   : tr("job %1 has not started its command yet").arg(seq);
+    if (paused)
+        m_pausedJobs.insert(seq);
+    else
+        m_pausedJobs.remove(seq);
+    emit jobPauseChanged(seq, paused);
+    return {};
+}
+
+void BatchRunner::resumePausedJobs()
+{
+    for (const qint64 seq : std::exchange(m_pausedJobs, {})) {
+        if (m_executor)
+            m_executor->signalJob(seq, SIGCONT);
+        emit jobPauseChanged(seq, false);
     }
 }
 
@@ -121,6 +152,11 @@ void BatchRunner::runAgain(const QList<BatchJob> &jobs)
 QList<WorkerInfo> BatchRunner::workers() const
 {
     return m_executor ? m_executor->workers() : QList<WorkerInfo>{};
+}
+
+PoolStats BatchRunner::poolStats() const
+{
+    return m_executor ? m_executor->poolStats() : PoolStats{};
 }
 
 BatchRunner::JobSource jobsFromStore(JobStore &store, qint64 batch, ResumeMode mode,

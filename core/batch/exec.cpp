@@ -13,6 +13,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -204,6 +206,93 @@ void terminateGroup(pid_t group, int pidfd)
     waitForExit(pidfd, std::chrono::milliseconds(-1));
 }
 
+/// A command's stops and continuations (a paused job: SIGSTOP to its group, later
+/// SIGCONT), as wait4() reports them with WUNTRACED | WCONTINUED: paused time counts
+/// toward neither its timeout nor its wall time.
+struct PauseClock
+{
+    Clock::duration paused{};
+    bool stopped = false;
+    Clock::time_point stoppedAt{};
+
+    /// Takes a status that is a stop or a continuation; false for an end.
+    bool take(int status)
+    {
+        const Clock::time_point now = Clock::now();
+        if (WIFSTOPPED(status)) {
+            if (!stopped)
+                stoppedAt = now;
+            stopped = true;
+            return true;
+        }
+        if (WIFCONTINUED(status)) {
+            if (stopped)
+                paused += now - stoppedAt;
+            stopped = false;
+            return true;
+        }
+        return false;
+    }
+    Clock::duration pausedUntil(Clock::time_point now) const
+    {
+        return paused + (stopped ? now - stoppedAt : Clock::duration{});
+    }
+};
+
+/// What reap() watches for while the command runs.
+struct Watch
+{
+    qint64 timeoutMs = 0; ///< 0: none
+    Clock::time_point started;
+    std::function<void()> nameLogs; ///< once it has run kNameLogsAfterMs (or its timeout)
+};
+
+/// Waits for \a pid to end and reaps it (its status and rusage). With a timeout, a command
+/// that has run (not counting pauses) longer is ended, its whole group: true then.
+bool reap(pid_t pid, int pidfd, Watch watch, PauseClock &pauses, int &status, rusage &usage)
+{
+    using std::chrono::milliseconds;
+    const auto nameLogsAt = milliseconds(
+        watch.timeoutMs > 0 ? std::min(kNameLogsAfterMs, watch.timeoutMs) : kNameLogsAfterMs);
+    bool timedOut = false;
+    for (;;) {
+        const bool polling = (watch.timeoutMs > 0 && !timedOut) || watch.nameLogs;
+        const pid_t r =
+            ::wait4(pid, &status, WUNTRACED | WCONTINUED | (polling ? WNOHANG : 0), &usage);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return timedOut;
+        if (r == pid) {
+            if (pauses.take(status))
+                continue;
+            return timedOut;
+        }
+        const Clock::time_point now = Clock::now();
+        const auto ran =
+            std::chrono::duration_cast<milliseconds>(now - watch.started - pauses.pausedUntil(now));
+        auto slice = milliseconds(100); // an end wakes the pidfd; a stop or continuation not
+        if (watch.nameLogs) {
+            if (ran >= nameLogsAt)
+                std::exchange(watch.nameLogs, nullptr)();
+            else
+                slice = std::min(slice, nameLogsAt - ran);
+        }
+        if (watch.timeoutMs > 0 && !timedOut) {
+            const auto left = milliseconds(watch.timeoutMs) - ran;
+            if (!pauses.stopped && left.count() <= 0) {
+                timedOut = true;
+                terminateGroup(pid, pidfd);
+                ::kill(-pid, SIGKILL); // grandchildren that outlived it; its zombie keeps the group
+                continue;
+            }
+            if (!pauses.stopped)
+                slice = std::min(slice, left);
+        }
+        waitForExit(pidfd, slice);
+    }
+}
+
 qint64 micros(const timeval &t)
 {
     return qint64(t.tv_sec) * 1000000 + t.tv_usec;
@@ -344,37 +433,34 @@ ExecResult run(ExecRequest request)
     StartFailure failure{0, 0};
     const bool notStarted = ::read(reportRead.get(), &failure, sizeof failure) == sizeof failure;
     Fd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));
+    // Quick commands leave no empty log behind; one that runs longer gets its logs under
+    // their names after a while, so that they can be followed.
+    std::function<void()> nameLogs;
     if (!notStarted && (settle.outputDeferred || settle.errorsDeferred) && pidfd.get() >= 0) {
-        // Quick commands leave no empty log behind; one that runs longer gets its logs
-        // under their names now, so that they can be followed.
-        qint64 wait = kNameLogsAfterMs;
-        if (request.timeoutMs > 0)
-            wait = std::min(wait, request.timeoutMs);
-        if (!waitForExit(pidfd.get(), std::chrono::milliseconds(wait))) {
+        nameLogs = [&] {
             if (std::exchange(settle.outputDeferred, false))
                 QuietLogs::name(output.get(), request.stdoutPath);
             if (std::exchange(settle.errorsDeferred, false))
                 QuietLogs::name(errors.get(), request.stderrPath);
-        }
-    }
-    const qint64 timeLeftMs =
-        request.timeoutMs
-        - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-    if (!notStarted && request.timeoutMs > 0 && pidfd.get() >= 0
-        && !waitForExit(pidfd.get(), std::chrono::milliseconds(std::max<qint64>(0, timeLeftMs)))) {
-        result.timedOut = true;
-        terminateGroup(pid, pidfd.get());
-        ::kill(-pid, SIGKILL); // grandchildren that outlived it; its zombie keeps the group id
+        };
     }
     int status = 0;
     rusage usage{};
-    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
-    }
+    PauseClock pauses;
+    if (!notStarted)
+        result.timedOut =
+            reap(pid, pidfd.get(), {request.timeoutMs, started, nameLogs}, pauses, status, usage);
+    else
+        while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+        }
     detail::publishChildPid(0);
 
     result.endedAtMs = QDateTime::currentMSecsSinceEpoch();
-    result.wallUs =
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+    const Clock::time_point ended = Clock::now();
+    result.pausedUs =
+        std::chrono::duration_cast<std::chrono::microseconds>(pauses.pausedUntil(ended)).count();
+    result.wallUs = std::chrono::duration_cast<std::chrono::microseconds>(ended - started).count()
+                    - result.pausedUs;
     result.userUs = micros(usage.ru_utime);
     result.systemUs = micros(usage.ru_stime);
     result.maxRssKiB = usage.ru_maxrss;

@@ -288,6 +288,7 @@ JobsModel::Row *JobsModel::pendingRow(qint64 seq)
 
 void JobsModel::jobStarted(const BatchJob &job)
 {
+    m_paused.erase(job.seq); // a new attempt
     Row *row = pendingRow(job.seq);
     if (!row)
         return;
@@ -304,8 +305,30 @@ void JobsModel::jobStarted(const BatchJob &job)
     row->flags = 0;
 }
 
+void JobsModel::setJobPaused(qint64 seq, bool paused)
+{
+    Pause &pause = m_paused[seq];
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (paused && pause.sinceMs == 0) {
+        pause.sinceMs = now;
+    } else if (!paused && pause.sinceMs != 0) {
+        pause.totalMs += now - pause.sinceMs;
+        pause.sinceMs = 0;
+    }
+    if (const int row = rowOf(seq); row >= 0)
+        emitChangedRows({row}, StateColumn, DurationColumn);
+}
+
+bool JobsModel::isPaused(int row) const
+{
+    const auto pause = m_paused.find(seqAt(row));
+    return pause != m_paused.end() && pause->second.sinceMs != 0
+           && stateAt(row) == JobState::Running;
+}
+
 void JobsModel::jobFinished(const BatchJob &job)
 {
+    m_paused.erase(job.seq);
     Row *row = pendingRow(job.seq);
     if (!row)
         return;

@@ -178,6 +178,11 @@ QString JobsModel::displayText(const Row &row, int column) const
     case InputColumn:
         return JobStore::displayBytes(inputOf(row), JobStore::Display::OneLine);
     case StateColumn:
+        if (JobState(row.state) == JobState::Running) {
+            const auto pause = m_paused.find(row.seq);
+            if (pause != m_paused.end() && pause->second.sinceMs != 0)
+                return tr("Paused");
+        }
         return stateText(JobState(row.state));
     case WorkerColumn:
         if (!started)
@@ -299,8 +304,15 @@ QByteArrayView JobsModel::inputOf(const Row &row) const
 
 qint64 JobsModel::durationUs(const Row &row) const
 {
-    if (JobState(row.state) == JobState::Running)
-        return row.startedAtMs > 0 ? std::max<qint64>(0, m_nowMs - row.startedAtMs) * 1000 : 0;
+    if (JobState(row.state) == JobState::Running) {
+        if (row.startedAtMs <= 0)
+            return 0;
+        qint64 pausedMs = 0;
+        if (const auto pause = m_paused.find(row.seq); pause != m_paused.end())
+            pausedMs = pause->second.totalMs
+                       + (pause->second.sinceMs ? m_nowMs - pause->second.sinceMs : 0);
+        return std::max<qint64>(0, m_nowMs - row.startedAtMs - pausedMs) * 1000;
+    }
     return row.attempts > 0 ? row.wallUs : 0;
 }
 

@@ -50,9 +50,21 @@ QList<WorkerInfo> LocalExecutor::workers() const
 void LocalExecutor::signalRunning(int signal)
 {
     for (const WorkerInfo &w : m_pool->workers()) {
-        if (w.childPid > 0)
-            ::kill(-pid_t(w.childPid), signal);
+        if (w.childPid <= 0)
+            continue;
+        ::kill(-pid_t(w.childPid), signal);
+        if (signal != SIGKILL)
+            ::kill(-pid_t(w.childPid), SIGCONT); // a paused job must run to act on it
     }
+}
+
+bool LocalExecutor::signalJob(qint64 seq, int signal)
+{
+    for (const WorkerInfo &w : m_pool->workers()) {
+        if (w.childPid > 0 && w.childTag == seq)
+            return ::kill(-pid_t(w.childPid), signal) == 0;
+    }
+    return false;
 }
 
 } // namespace jobpool::detail

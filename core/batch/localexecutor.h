@@ -22,7 +22,9 @@ public:
     std::size_t capacity(int slotCount, bool pipelined) const override;
     void setSlots(int slotCount) override;
     QList<WorkerInfo> workers() const override;
+    PoolStats poolStats() const override { return m_pool->stats(); }
     void signalRunning(int signal) override;
+    bool signalJob(qint64 seq, int signal) override;
     void cancel(const QList<qint64> &) override {}
 
 private:

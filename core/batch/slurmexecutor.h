@@ -58,6 +58,8 @@ public:
     void setSlots(int) override {}
     QList<WorkerInfo> workers() const override { return {}; }
     void signalRunning(int signal) override;
+    /// Slurm suspends whole jobs, and only for its administrators: no single input here.
+    bool signalJob(qint64, int) override { return false; }
     void cancel(const QList<qint64> &seqs) override;
 
     /// The environment Slurm's tools run with: ours, without the variables that change

@@ -76,6 +76,23 @@ qint64 BatchSession::submit(const NewBatch &batch)
     return id;
 }
 
+PoolStats BatchSession::poolStats() const
+{
+    return m_run && m_run->runner ? m_run->runner->poolStats() : PoolStats{};
+}
+
+QString BatchSession::setJobPaused(qint64 batch, qint64 seq, bool paused)
+{
+    if (!m_run || !m_run->runner || m_run->batch != batch)
+        return tr("batch %1 is not running").arg(batch);
+    return m_run->runner->setJobPaused(seq, paused);
+}
+
+bool BatchSession::isJobPaused(qint64 batch, qint64 seq) const
+{
+    return m_run && m_run->runner && m_run->batch == batch && m_run->runner->isJobPaused(seq);
+}
+
 void BatchSession::enqueue(qint64 batch)
 {
     if (std::find(m_waiting.cbegin(), m_waiting.cend(), batch) == m_waiting.cend())
@@ -162,6 +179,11 @@ void BatchSession::setPoolSize(int size)
     m_options.poolSize = std::max(0, size);
     if (m_run)
         m_run->runner->setJobSlots(jobSlots());
+}
+
+void BatchSession::setMaxWorkerMemory(qint64 bytes)
+{
+    m_options.maxWorkerMemory = std::max<qint64>(0, bytes);
 }
 
 QList<JobRecord> BatchSession::records(qint64 batch, const QList<qint64> &seqs)
@@ -274,6 +296,7 @@ void BatchSession::startNext()
                                                                 : record->logDirectory;
             setup.workingDirectory = record->workingDirectory;
             setup.workerProgram = m_options.workerProgram;
+            setup.maxWorkerMemory = m_options.maxWorkerMemory;
             setup.terminateGraceMs = m_options.terminateGraceMs;
             run->runner = std::make_unique<BatchRunner>(std::move(setup));
             BatchRunner *runner = run->runner.get();
@@ -281,6 +304,10 @@ void BatchSession::startNext()
                     [this, batch](const BatchJob &job) { emit jobStarted(batch, job); });
             connect(runner, &BatchRunner::jobFinished, this,
                     [this, batch](const BatchJob &job) { emit jobFinished(batch, job); });
+            connect(runner, &BatchRunner::jobPauseChanged, this,
+                    [this, batch](qint64 seq, bool paused) {
+                        emit jobPauseChanged(batch, seq, paused);
+                    });
             // Queued: the runner is not destroyed from inside its own signal.
             connect(runner, &BatchRunner::finished, this, &BatchSession::onFinished,
                     Qt::QueuedConnection);

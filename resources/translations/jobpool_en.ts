@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+131"/>
+        <location line="+144"/>
         <source>Batch %1 was interrupted: %n job(s) did not finish. Resume runs them; the %2 done are kept.</source>
         <translation>
             <numerusform>Batch %1 was interrupted: %n job did not finish. Resume runs it; the %2 done are kept.</numerusform>

@@ -4,7 +4,7 @@
 <context>
     <name>jobpool</name>
     <message>
-        <location filename="../../app/cli.cpp" line="+37"/>
+        <location filename="../../app/cli.cpp" line="+73"/>
         <source>Run a command over many inputs, like GNU parallel</source>
         <translation>对大量输入逐一运行命令，类似 GNU parallel</translation>
     </message>
@@ -20,6 +20,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Pause a running job of the JobPool window&apos;s batch</source>
+        <translation>暂停 JobPool 窗口中正在运行的批次里的一个任务</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Resume a paused job of the JobPool window&apos;s batch</source>
+        <translation>继续 JobPool 窗口中批次里已暂停的任务</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Run a small demonstration batch in a worker pool</source>
         <translation>在工作进程池中运行一个小型演示批次</translation>
     </message>
@@ -117,9 +127,37 @@ JobPool 自有选项：
     </message>
 </context>
 <context>
+    <name>jobpool::BatchRunner</name>
+    <message>
+        <location filename="../../core/batch/batchrunnercontrol.cpp" line="+111"/>
+        <source>job %1 is not running</source>
+        <translation>任务 %1 没有在运行</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the batch is stopping</source>
+        <translation>批次正在停止</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>a job on a Slurm cluster cannot be paused on its own</source>
+        <translation>Slurm 集群上的任务不能单独暂停</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>job %1 has not started its command yet</source>
+        <translation>任务 %1 还没有启动它的命令</translation>
+    </message>
+</context>
+<context>
     <name>jobpool::BatchSession</name>
     <message>
-        <location filename="../../core/gui/batchsession.cpp" line="+295"/>
+        <location filename="../../core/gui/batchsession.cpp" line="+87"/>
+        <source>batch %1 is not running</source>
+        <translation>批次 %1 没有在运行</translation>
+    </message>
+    <message>
+        <location line="+235"/>
         <source>Batch %1 cannot run: %2</source>
         <translation>批次 %1 无法运行：%2</translation>
     </message>
@@ -230,12 +268,17 @@ JobPool 自有选项：
         <translation>%1，第 %2 次尝试</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+36"/>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>slot %1</source>
         <translation>槽位 %1</translation>
     </message>
     <message>
-        <location line="+131"/>
+        <location line="+138"/>
         <source>%1, timed out</source>
         <translation>%1，超时</translation>
     </message>
@@ -409,7 +452,17 @@ JobPool 自有选项：
 <context>
     <name>jobpool::ProcessesModel</name>
     <message>
-        <location filename="../../core/monitor/processesmodel.cpp" line="+230"/>
+        <location filename="../../core/monitor/processesmodel.cpp" line="+82"/>
+        <source>Workers replaced for using too much memory: %1</source>
+        <translation>因内存占用过多而替换的工作进程：%1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>A worker whose own memory grew past the limit after a job was replaced by a new one before its next job. No job failed or ran twice because of it.</source>
+        <translation>某个工作进程完成任务后，其自身内存超过了上限，因此在运行下一个任务之前被新的工作进程替换。没有任务因此失败或重复运行。</translation>
+    </message>
+    <message>
+        <location line="+164"/>
         <source>#%1</source>
         <translation>#%1</translation>
     </message>
@@ -527,7 +580,7 @@ JobPool 自有选项：
 <context>
     <name>jobpool::app</name>
     <message>
-        <location filename="../../app/desktop.cpp" line="+88"/>
+        <location filename="../../app/desktop.cpp" line="+89"/>
         <source>JobPool</source>
         <translation>JobPool</translation>
     </message>
@@ -535,6 +588,24 @@ JobPool 自有选项：
         <location line="+1"/>
         <source>The job store cannot be opened: %1</source>
         <translation>无法打开任务库：%1</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>unknown command</source>
+        <translation>未知命令</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no batch is running</source>
+        <translation>没有正在运行的批次</translation>
+    </message>
+</context>
+<context>
+    <name>jobpool::app::SingleInstance</name>
+    <message>
+        <location filename="../../app/singleinstance.cpp" line="+111"/>
+        <source>this JobPool window takes no commands</source>
+        <translation>这个 JobPool 窗口不接受命令</translation>
     </message>
 </context>
 <context>
@@ -621,6 +692,16 @@ JobPool 自有选项：
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Pause</source>
+        <translation>暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Res&amp;ume</source>
+        <translation>继续(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Reveal in File &amp;Manager</source>
         <translation>在文件管理器中显示(&amp;M)</translation>
     </message>
@@ -646,6 +727,16 @@ JobPool 自有选项：
     </message>
     <message>
         <location line="+1"/>
+        <source>Stops the selected running jobs where they are, to go on later; the rest of the batch goes on</source>
+        <translation>让选中的运行中任务停在原处，稍后继续；批次的其余任务照常运行</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Lets the selected paused jobs go on</source>
+        <translation>让选中的已暂停任务继续运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Opens the folder that holds the job&apos;s log files</source>
         <translation>打开存放该任务日志文件的文件夹</translation>
     </message>
@@ -655,7 +746,7 @@ JobPool 自有选项：
         <translation>复制所选任务的命令，每行一条</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+33"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>
@@ -701,7 +792,7 @@ JobPool 自有选项：
 <context>
     <name>jobpool::widgets::MainWindow</name>
     <message>
-        <location filename="../../widgets/mainwindow.cpp" line="+88"/>
+        <location filename="../../widgets/mainwindow.cpp" line="+93"/>
         <location filename="../../widgets/mainwindowstate.cpp" line="+184"/>
         <location line="+15"/>
         <source>JobPool</source>
@@ -718,7 +809,7 @@ JobPool 自有选项：
         <translation>忽略</translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location line="+94"/>
         <source>Add Files</source>
         <translation>添加文件</translation>
     </message>
@@ -743,7 +834,7 @@ JobPool 自有选项：
         <translation>语言将在下次启动 JobPool 时更改。</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+96"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -868,7 +959,27 @@ JobPool 自有选项：
         <translation>同时运行的任务数；更改立即生效</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Worker memory limit:</source>
+        <translation>工作进程内存上限：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source> MiB</source>
+        <translation> MiB</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A worker whose own memory grows past this after a job is replaced by a new one before its next job; applies to the batches started from now on</source>
+        <translation>工作进程完成任务后若自身内存超过此值，会在运行下一个任务之前被新的工作进程替换；对此后开始的批次生效</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>When done:</source>
         <translation>完成后：</translation>
     </message>
@@ -884,7 +995,7 @@ JobPool 自有选项：
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../widgets/mainwindowstate.cpp" line="+155"/>
+        <location filename="../../widgets/mainwindowstate.cpp" line="+168"/>
         <source>Quit JobPool</source>
         <translation>退出 JobPool</translation>
     </message>
@@ -924,7 +1035,7 @@ JobPool 自有选项：
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../../widgets/mainwindowstate.cpp" line="-315"/>
+        <location filename="../../widgets/mainwindowstate.cpp" line="-328"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
@@ -1003,7 +1114,7 @@ JobPool 自有选项：
         <translation>%1% – JobPool</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+58"/>
         <source>Batch %1 finished with failures</source>
         <translation>批次 %1 已完成，但有任务失败</translation>
     </message>
@@ -1023,7 +1134,7 @@ JobPool 自有选项：
         <translation>%1 个已完成，%2 个失败，%3 个未运行</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+48"/>
         <source>Job %1: %2</source>
         <translation>任务 %1：%2</translation>
     </message>
@@ -1283,6 +1394,19 @@ JobPool 自有选项：
         <location line="+7"/>
         <source>There is already a template named “%1”.</source>
         <translation>已存在名为“%1”的模板。</translation>
+    </message>
+</context>
+<context>
+    <name>jobpool::widgets::ProcessesView</name>
+    <message>
+        <location filename="../../widgets/processesview.cpp" line="+50"/>
+        <source>&amp;Pause Job</source>
+        <translation>暂停任务(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Res&amp;ume Job</source>
+        <translation>继续任务(&amp;U)</translation>
     </message>
 </context>
 <context>

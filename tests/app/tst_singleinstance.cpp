@@ -10,6 +10,8 @@
 #include <QTest>
 #include <QThread>
 
+#include <memory>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -127,6 +129,44 @@ private slots:
 
         first.terminate();
         QVERIFY(first.waitForFinished(30000));
+    }
+
+    // `jobpool pause JOB` / `jobpool resume JOB` reach the window's instance and print its
+    // answer; with no window, they say so. (The instance here is this test's.)
+    void pauseAndResumeCommands()
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_RUNTIME_DIR"), m_dir->path());
+        const auto jobpool = [&env](const QStringList &arguments) {
+            auto p = std::make_unique<QProcess>();
+            p->setProcessEnvironment(env);
+            p->start(QStringLiteral(JOBPOOL_BINARY), arguments);
+            return p;
+        };
+        std::unique_ptr<QProcess> p = jobpool({QStringLiteral("pause"), QStringLiteral("3")});
+        QVERIFY(p->waitForFinished(30000));
+        QCOMPARE(p->exitCode(), 1);
+        QVERIFY(p->readAllStandardError().contains("no JobPool window is running"));
+
+        SingleInstance window(m_dir->filePath(QStringLiteral("jobpool-%1.socket").arg(::getuid())));
+        QList<QList<QByteArray>> asked;
+        window.setCommandHandler([&asked](const QList<QByteArray> &command) {
+            asked.append(command);
+            return command.value(1) == "3" ? QString() : QStringLiteral("job 4 is not running");
+        });
+        QVERIFY(window.listen());
+        p = jobpool({QStringLiteral("pause"), QStringLiteral("3")});
+        QTRY_VERIFY_WITH_TIMEOUT(p->state() == QProcess::NotRunning, 30000);
+        QCOMPARE(p->exitCode(), 0);
+        p = jobpool({QStringLiteral("resume"), QStringLiteral("4")});
+        QTRY_VERIFY_WITH_TIMEOUT(p->state() == QProcess::NotRunning, 30000);
+        QCOMPARE(p->exitCode(), 1);
+        QVERIFY(p->readAllStandardError().contains("job 4 is not running"));
+        QCOMPARE(asked, (QList<QList<QByteArray>>{{"pause", "3"}, {"resume", "4"}}));
+        p = jobpool({QStringLiteral("pause"), QStringLiteral("three")});
+        QVERIFY(p->waitForFinished(30000));
+        QCOMPARE(p->exitCode(), 2); // a usage error, asked nobody
+        QCOMPARE(asked.size(), 2);
     }
 
 private:

@@ -4,9 +4,14 @@
 #include <jobpool/processesmodel.h>
 
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QAction>
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QHeaderView>
+#include <QLabel>
+#include <QMenu>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTest>
@@ -130,6 +135,80 @@ private slots:
         QTest::mouseDClick(view.viewport(), Qt::LeftButton, {}, centre);
         QCOMPARE(activated.count(), 1);
         QCOMPARE(activated.first().first().toLongLong(), 42);
+    }
+
+    // The context menu pauses or resumes the job a worker runs; an idle worker has none.
+    void menuPausesAndResumesTheRowsJob()
+    {
+        ProcessesModel model;
+        model.update(workers());
+        ProcessesView view;
+        view.setProcessesModel(&model);
+        view.sortByColumn(ProcessesModel::PidColumn, Qt::DescendingOrder); // the busy one first
+        bool paused = false;
+        view.setJobPausedQuery([&paused](qint64 seq) { return seq == 42 && paused; });
+        QSignalSpy requested(&view, &ProcessesView::pauseRequested);
+        QMenu *menu = view.menuFor(view.model()->index(0, 0));
+        auto *pause = menu->findChild<QAction *>(QStringLiteral("actionPauseProcessJob"));
+        auto *resume = menu->findChild<QAction *>(QStringLiteral("actionResumeProcessJob"));
+        QVERIFY(pause && resume);
+        QVERIFY(pause->isEnabled() && !resume->isEnabled());
+        pause->trigger();
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(requested.at(0).at(0).toLongLong(), 42);
+        QCOMPARE(requested.at(0).at(1).toBool(), true);
+        paused = true;
+        view.menuFor(view.model()->index(0, 0));
+        QVERIFY(!pause->isEnabled() && resume->isEnabled());
+        resume->trigger();
+        QCOMPARE(requested.at(1).at(1).toBool(), false);
+        view.menuFor(view.model()->index(1, 0)); // a worker without a job
+        QVERIFY(!pause->isEnabled() && !resume->isEnabled());
+    }
+
+    // Workers replaced for their memory: a line under the rows, never over them, there only
+    // while the pool has replaced some.
+    void showsReplacedWorkersUnderTheTable()
+    {
+        ProcessesModel model;
+        model.update(workers());
+        ProcessesView view(&model);
+        view.resize(700, 200);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QLabel *summary = view.summaryLabel();
+        QVERIFY(summary->isHidden());
+        const int rowsHeight = view.viewport()->height();
+
+        jobpool::PoolStats stats;
+        stats.workersRecycled = 4;
+        model.setPoolStats(stats);
+        QVERIFY(summary->isVisible());
+        QCOMPARE(summary->text(), QStringLiteral("Workers replaced for using too much memory: 4"));
+        QVERIFY(!summary->toolTip().isEmpty());
+        const QRect rows(view.viewport()->mapTo(&view, QPoint(0, 0)), view.viewport()->size());
+        QVERIFY2(rows.bottom() < summary->geometry().top(),
+                 qPrintable(QStringLiteral("rows end at %1, the line starts at %2")
+                                .arg(rows.bottom())
+                                .arg(summary->geometry().top())));
+        QCOMPARE(summary->geometry().top(), rows.bottom() + 1);
+        QCOMPARE(summary->width(), rows.width());
+        QCOMPARE(view.viewport()->height(), rowsHeight - summary->height());
+        QVERIFY(summary->geometry().bottom()
+                    < view.horizontalScrollBar()->mapTo(&view, QPoint()).y()
+                || !view.horizontalScrollBar()->isVisible());
+
+        // It follows the view's size.
+        view.resize(500, 300);
+        QTRY_COMPARE(summary->width(), view.viewport()->width());
+        QCOMPARE(summary->geometry().top(),
+                 view.viewport()->mapTo(&view, QPoint(0, view.viewport()->height())).y());
+
+        // The next batch's pool has replaced nobody yet: the rows take the room back.
+        model.setPoolStats({});
+        QVERIFY(summary->isHidden());
+        view.resize(700, 200);
+        QTRY_COMPARE(view.viewport()->height(), rowsHeight);
     }
 };
 

@@ -80,6 +80,7 @@ public:
         QByteArray logDirectory;     ///< where each job's .out and .err go
         QByteArray workingDirectory; ///< the commands'; empty: this process's
         QString workerProgram;       ///< empty: this executable
+        qint64 maxWorkerMemory = 0;  ///< PoolOptions::maxWorkerMemory of this computer's pool
         /// The `jobpool` program a Slurm cluster's nodes run (`jobpool slurm-task`) when
         /// options.slurm is enabled; empty: this executable, at the same path there.
         QString slurmProgram;
@@ -124,6 +125,13 @@ public:
     /// pulled from its source yet as skipped in the store; the runner passes over it.
     void cancel(const QList<qint64> &seqs);
 
+    /// Pauses job \a seq's running command (SIGSTOP to its whole process group) or resumes
+    /// it (SIGCONT). A paused job's time counts toward neither its timeout nor its duration;
+    /// stopping the batch resumes it first, so that nothing is left stopped. Returns an
+    /// empty string, or why it cannot (the job is not running here).
+    QString setJobPaused(qint64 seq, bool paused);
+    bool isJobPaused(qint64 seq) const { return m_pausedJobs.contains(seq); }
+
     /// Runs these jobs (again) before the rest; \a jobs carry seq, inputs and the number
     /// of attempts so far. A finished runner starts over with them (the store's batch is
     /// claimed again): the GUI's Retry.
@@ -131,6 +139,8 @@ public:
 
     /// The workers and the commands they run (WorkerInfo::childTag is the job's seq).
     QList<WorkerInfo> workers() const;
+    /// This computer's pool's figures (workers replaced, tasks…); empty on Slurm.
+    PoolStats poolStats() const;
 
     /// Pipelined, `running` counts at most one job per slot: the others handed out wait in
     /// their worker.
@@ -158,6 +168,8 @@ signals:
     /// A job ended for good (a failed attempt that will be retried does not count);
     /// emitted once the store has it.
     void jobFinished(const jobpool::BatchJob &job);
+    /// A running job was paused or resumed (setJobPaused()).
+    void jobPauseChanged(qint64 seq, bool paused);
     void finished();
 
 private:
@@ -182,6 +194,7 @@ private:
     void holdWaitingJobs(bool hold);
     bool isRunning(qint64 seq) const;
     void signalCancelled();
+    void resumePausedJobs();
 
     Setup m_setup;
     std::unique_ptr<detail::BatchExecutor> m_executor;
@@ -191,8 +204,9 @@ private:
     std::vector<std::shared_ptr<BatchJob>> m_uncommittedStarts;
     std::vector<std::shared_ptr<BatchJob>> m_uncommittedEnds; ///< attempts, final or not
     QSet<const BatchJob *> m_finalEnds; ///< those of m_uncommittedEnds that end their job
-    QSet<qint64> m_cancelled; ///< seqs to pass over when the source yields them, or killed
-    QSet<qint64> m_ranAgain;  ///< seqs runAgain() queued: the source's copies are passed over
+    QSet<qint64> m_cancelled;  ///< seqs to pass over when the source yields them, or killed
+    QSet<qint64> m_ranAgain;   ///< seqs runAgain() queued: the source's copies are passed over
+    QSet<qint64> m_pausedJobs; ///< running jobs whose command is stopped (setJobPaused)
     std::map<qint64, QElapsedTimer> m_cancelSignalled; ///< by command pid: since its SIGTERM
     QTimer m_cancelTimer;                              ///< signals cancelled jobs until they end
     std::vector<double> m_successfulSeconds;           ///< for --timeout P%

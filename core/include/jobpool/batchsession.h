@@ -29,6 +29,9 @@ public:
         QString storePath;     ///< empty: JobStore::defaultPath()
         QString workerProgram; ///< empty: this executable
         int poolSize = 0;      ///< jobs at once; 0: one per core
+        /// Bytes of its own memory above which a worker is replaced after a job
+        /// (PoolOptions::maxWorkerMemory); 0: no limit.
+        qint64 maxWorkerMemory = 0;
         int terminateGraceMs = 2000;
     };
 
@@ -59,6 +62,8 @@ public:
     /// The runner of the running batch, or nullptr.
     const BatchRunner *runner() const;
     QList<WorkerInfo> workers() const;
+    /// The running batch's pool's figures (workers replaced for memory…), empty when none.
+    PoolStats poolStats() const;
 
     enum class State { Idle, Running, Paused, Stopping };
     State state() const;
@@ -74,10 +79,17 @@ public:
     int poolSize() const { return m_options.poolSize; }
     /// Applied to the running batch at once.
     void setPoolSize(int size);
+    qint64 maxWorkerMemory() const { return m_options.maxWorkerMemory; }
+    /// Applied to the batches started from now on (a running batch keeps its pool's).
+    void setMaxWorkerMemory(qint64 bytes);
 
     /// Cancels jobs of \a batch that have not ended: running ones are killed, waiting ones
     /// never start; they are stored as skipped (shown as "cancelled").
     void cancel(qint64 batch, const QList<qint64> &seqs);
+    /// Pauses job \a seq of the running batch \a batch (its command's whole process group
+    /// stopped) or resumes it. An empty string, or why not (the job is not running).
+    QString setJobPaused(qint64 batch, qint64 seq, bool paused);
+    bool isJobPaused(qint64 batch, qint64 seq) const;
     /// Runs again the jobs of \a batch that failed, were cancelled or interrupted: in the
     /// running batch at once, else \a batch waits its turn.
     void retry(qint64 batch, const QList<qint64> &seqs);
@@ -95,6 +107,8 @@ signals:
     void stateChanged();
     void jobStarted(qint64 batch, const jobpool::BatchJob &job);
     void jobFinished(qint64 batch, const jobpool::BatchJob &job);
+    /// A running job was paused or resumed.
+    void jobPauseChanged(qint64 batch, qint64 seq, bool paused);
     /// cancel() or retry() changed these jobs in the store.
     void jobsChanged(qint64 batch, const QList<qint64> &seqs);
     /// Something went wrong that the user should read (a damaged batch, a store error).

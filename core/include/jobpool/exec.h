@@ -65,7 +65,8 @@ struct ExecResult
     QString error;
     qint64 startedAtMs = 0; ///< wall clock, ms since the epoch
     qint64 endedAtMs = 0;
-    qint64 wallUs = 0;
+    qint64 wallUs = 0;   ///< from start to end, less the time it was paused (SIGSTOP)
+    qint64 pausedUs = 0; ///< how long it was stopped, in all
     qint64 userUs = 0;
     qint64 systemUs = 0;
     qint64 maxRssKiB = 0;
@@ -75,14 +76,14 @@ struct ExecResult
     friend QDataStream &operator<<(QDataStream &s, const ExecResult &r)
     {
         return s << r.pid << r.workerPid << r.exitCode << r.signal << r.timedOut << r.held
-                 << r.error << r.startedAtMs << r.endedAtMs << r.wallUs << r.userUs << r.systemUs
-                 << r.maxRssKiB;
+                 << r.error << r.startedAtMs << r.endedAtMs << r.wallUs << r.pausedUs << r.userUs
+                 << r.systemUs << r.maxRssKiB;
     }
     friend QDataStream &operator>>(QDataStream &s, ExecResult &r)
     {
         return s >> r.pid >> r.workerPid >> r.exitCode >> r.signal >> r.timedOut >> r.held
-               >> r.error >> r.startedAtMs >> r.endedAtMs >> r.wallUs >> r.userUs >> r.systemUs
-               >> r.maxRssKiB;
+               >> r.error >> r.startedAtMs >> r.endedAtMs >> r.wallUs >> r.pausedUs >> r.userUs
+               >> r.systemUs >> r.maxRssKiB;
     }
 };
 

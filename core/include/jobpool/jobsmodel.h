@@ -85,6 +85,9 @@ public:
     /// The runner's signals, for the batch shown (connect the runner of that batch).
     void jobStarted(const jobpool::BatchJob &job);
     void jobFinished(const jobpool::BatchJob &job);
+    /// The runner's jobPauseChanged(): a paused job shows as Paused, its duration stopped.
+    void setJobPaused(qint64 seq, bool paused);
+    bool isPaused(int row) const;
     /// Reads these jobs again (after Retry or Cancel changed them in the store).
     void reloadJobs(const QList<qint64> &seqs);
     /// Reads the whole batch again, a page at a time like showBatch(), then changes the
@@ -184,6 +187,12 @@ private:
     QString m_error;
     std::map<int, Row> m_pending; ///< row → its state after the changes not applied yet
     std::set<int> m_running;      ///< rows whose Duration ticks
+    struct Pause
+    {
+        qint64 sinceMs = 0; ///< paused now since then; 0: running again
+        qint64 totalMs = 0; ///< earlier pauses of this attempt
+    };
+    std::map<qint64, Pause> m_paused;              ///< by seq: running jobs that were paused
     mutable std::optional<JobRecord> m_lastRecord; ///< a view asks once per role
     std::optional<CommandTemplate> m_command;      ///< parsed when first needed
     qint64 m_nowMs = 0; ///< what running jobs' durations count to: one clock per tick

@@ -250,6 +250,65 @@ private slots:
         QCOMPARE(session.store().job({batch, 1})->lastAttempt.signal, SIGTERM);
     }
 
+    // One running job paused on its own: its command's group stops (state T) while the
+    // batch goes on; resumed, it finishes with its output whole. A job paused when the
+    // batch stops is resumed to take the SIGTERM, so the batch ends instead of waiting.
+    void pauseOneJob()
+    {
+        BatchSession session(options(2));
+        QSignalSpy jobStarted(&session, &BatchSession::jobStarted);
+        QSignalSpy pauses(&session, &BatchSession::jobPauseChanged);
+        QSignalSpy finished(&session, &BatchSession::batchFinished);
+        const QString go = m_dir->filePath(QStringLiteral("go"));
+        const qint64 batch = session.submit(
+            {.templateArgv = {"sh", "-c",
+                              "echo before {}; while [ ! -e '" + QFile::encodeName(go)
+                                  + "' ]; do :; done; echo after {}"},
+             .inputs = {"a", "b", "c"}});
+        QTRY_COMPARE_WITH_TIMEOUT(jobStarted.size(), 2, 20000);
+        const auto commandOf = [&session](qint64 seq) {
+            for (const WorkerInfo &w : session.workers()) {
+                if (w.childTag == seq)
+                    return pid_t(w.childPid);
+            }
+            return pid_t(0);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(commandOf(1) > 0, 20000);
+        const pid_t command = commandOf(1);
+        QCOMPARE(session.setJobPaused(batch, 1, true), QString());
+        QCOMPARE(pauses.size(), 1);
+        QCOMPARE(pauses.at(0).at(2).toBool(), true);
+        QVERIFY(session.isJobPaused(batch, 1));
+        QTRY_COMPARE(stateOf(command), QByteArray("T"));
+        QVERIFY(!session.setJobPaused(batch, 3, true).isEmpty()); // not started: a reason
+        QVERIFY(!session.setJobPaused(batch + 1, 1, true).isEmpty());
+
+        // The others finish while it waits; then it goes on where it stopped.
+        QVERIFY(QFile(go).open(QIODevice::WriteOnly));
+        QTRY_COMPARE_WITH_TIMEOUT(session.store().job({batch, 2})->state, JobState::Done, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(session.store().job({batch, 3})->state, JobState::Done, 20000);
+        QCOMPARE(stateOf(command), QByteArray("T"));
+        QCOMPARE(session.setJobPaused(batch, 1, false), QString());
+        QVERIFY(finished.wait(30000));
+        const JobRecord job = *session.store().job({batch, 1});
+        QCOMPARE(job.state, JobState::Done);
+        QFile log(QFile::decodeName(job.lastAttempt.stdoutPath));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QCOMPARE(log.readAll(), QByteArray("before a\nafter a\n"));
+        QCOMPARE(pauses.size(), 2);
+
+        // Paused when the batch stops: resumed, terminated, stored as interrupted.
+        QVERIFY(QFile::remove(go));
+        const qint64 second = session.submit(hang(1));
+        QTRY_VERIFY_WITH_TIMEOUT(commandOf(1) > 0, 20000);
+        QCOMPARE(session.setJobPaused(second, 1, true), QString());
+        QTRY_COMPARE(stateOf(commandOf(1)), QByteArray("T"));
+        session.stop(BatchRunner::Stop::Terminate);
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(session.store().job({second, 1})->state, JobState::Interrupted);
+        QVERIFY(!session.isJobPaused(second, 1));
+    }
+
     // Retry runs failed jobs again, in a batch that already finished: the second attempt
     // finds the file the first did not.
     void retryFailed()
@@ -317,6 +376,14 @@ private slots:
     }
 
 private:
+    static QByteArray stateOf(pid_t pid)
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            return {};
+        const QByteArray text = stat.readAll();
+        return text.mid(text.lastIndexOf(')') + 2, 1);
+    }
     BatchSession::Options options(int poolSize) const
     {
         BatchSession::Options o;

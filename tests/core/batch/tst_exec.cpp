@@ -10,11 +10,15 @@
 #include <jobpool/exec.h>
 #include <jobpool/jobpool.h>
 
+#include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
+#include <thread>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +41,26 @@ QByteArray readAll(const QByteArray &path)
     if (!file.open(QIODevice::ReadOnly))
         return "<cannot read " + path + '>';
     return file.readAll();
+}
+
+/// A process's state letter and CPU time (user + system, clock ticks), from /proc.
+QByteArray stateOf(pid_t pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray text = stat.readAll();
+    return text.mid(text.lastIndexOf(')') + 2, 1);
+}
+
+qint64 cpuTicksOf(pid_t pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray text = stat.readAll();
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return fields.value(11).toLongLong() + fields.value(12).toLongLong(); // utime, stime
 }
 
 ExecRequest testAppRequest(const QTemporaryDir &dir, QList<QByteArray> args)
@@ -238,6 +262,64 @@ private slots:
         QVERIFY(r.wallUs > 0);
         QVERIFY(r.endedAtMs >= r.startedAtMs);
         QVERIFY(r.startedAtMs > 1700000000000); // wall clock, not a monotonic counter
+    }
+
+    // A paused job (SIGSTOP to its group, as BatchRunner::setJobPaused sends) uses no CPU,
+    // its paused time counts toward neither its timeout nor its wall time, and its output
+    // goes on where it stopped.
+    void pausedTimeCountsNowhere()
+    {
+        QTemporaryDir dir;
+        ExecRequest request;
+        request.argv = {"sh", "-c",
+                        "echo before; echo $$ > pid; while [ ! -e go ]; do :; done; echo after"};
+        request.workingDirectory = QFile::encodeName(dir.path());
+        request.stdoutPath = QFile::encodeName(dir.filePath(QStringLiteral("out.log")));
+        request.timeoutMs = 1000;
+        ExecResult result;
+        std::thread running([&] { result = exec(request); });
+        const auto joinAtEnd = qScopeGuard([&] { // when a check below fails
+            if (!running.joinable())
+                return;
+            QFile(dir.filePath(QStringLiteral("go"))).open(QIODevice::WriteOnly);
+            ::kill(-pid_t(readAll(QFile::encodeName(dir.filePath(QStringLiteral("pid"))))
+                              .trimmed()
+                              .toInt()),
+                   SIGCONT);
+            running.join();
+        });
+        QTRY_VERIFY(readAll(QFile::encodeName(dir.filePath(QStringLiteral("pid")))).endsWith('\n'));
+        const pid_t pid = pid_t(
+            readAll(QFile::encodeName(dir.filePath(QStringLiteral("pid")))).trimmed().toInt());
+        QVERIFY(pid > 0);
+
+        QElapsedTimer paused;
+        paused.start();
+        QCOMPARE(::kill(-pid, SIGSTOP), 0);
+        QTRY_COMPARE(stateOf(pid), QByteArray("T"));
+        const qint64 cpu = cpuTicksOf(pid);
+        // Paused for longer than its timeout: as long as a spinner beside it takes to use
+        // 1.5 s of CPU (a clock that runs only while the machine lets processes run).
+        QProcess spinner;
+        spinner.start(testAppPath(), {QStringLiteral("spin"), QStringLiteral("60000")});
+        QVERIFY(spinner.waitForStarted());
+        const auto spinnerTicks = [&] { return cpuTicksOf(pid_t(spinner.processId())); };
+        QTRY_VERIFY_WITH_TIMEOUT(spinnerTicks() >= 150, 60000);
+        spinner.kill();
+        spinner.waitForFinished();
+        QCOMPARE(cpuTicksOf(pid), cpu); // no CPU while paused
+        QCOMPARE(stateOf(pid), QByteArray("T"));
+        QCOMPARE(::kill(-pid, SIGCONT), 0);
+        const qint64 pausedMs = paused.elapsed();
+        QVERIFY(QFile(dir.filePath(QStringLiteral("go"))).open(QIODevice::WriteOnly));
+        running.join();
+        QVERIFY(!result.timedOut);
+        QVERIFY(result.succeeded());
+        QVERIFY2(
+            result.pausedUs >= (pausedMs - 200) * 1000 && result.pausedUs <= pausedMs * 1000,
+            qPrintable(QStringLiteral("paused %1 us of %2 ms").arg(result.pausedUs).arg(pausedMs)));
+        QVERIFY(result.wallUs < 1000 * 1000);
+        QCOMPARE(readAll(request.stdoutPath), QByteArray("before\nafter\n"));
     }
 
     // Through a worker: the parent sees the command's pid and tag (a job number) while it

@@ -122,6 +122,31 @@ private slots:
         QCOMPARE(bottomRight.column(), int(JobsModel::DurationColumn));
     }
 
+    // A paused running job shows as Paused, its duration frozen; resumed, Running again.
+    void pausedJobs()
+    {
+        StoreFixture f(3);
+        JobsModel model;
+        model.setStore(&*f.store);
+        model.showBatch(f.batch);
+        f.start(2, 1, &model, QDateTime::currentMSecsSinceEpoch() - 5000);
+        QTRY_COMPARE(cell(model, 1, JobsModel::StateColumn), u"Running"_s);
+        QVERIFY(!model.isPaused(1));
+        model.setJobPaused(2, true);
+        QVERIFY(model.isPaused(1));
+        QCOMPARE(cell(model, 1, JobsModel::StateColumn), u"Paused"_s);
+        const QString frozen = cell(model, 1, JobsModel::DurationColumn);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QTRY_VERIFY(changed.size() >= 2); // two ticks later, the same duration
+        QCOMPARE(cell(model, 1, JobsModel::DurationColumn), frozen);
+        model.setJobPaused(2, false);
+        QVERIFY(!model.isPaused(1));
+        QCOMPARE(cell(model, 1, JobsModel::StateColumn), u"Running"_s);
+        model.setJobPaused(3, true); // not running: shown as it is
+        QVERIFY(!model.isPaused(2));
+        QCOMPARE(cell(model, 2, JobsModel::StateColumn), u"Queued"_s);
+    }
+
     void liveChangesAreCoalesced()
     {
         StoreFixture f(200);
