@@ -10,6 +10,10 @@ namespace jobpool::app {
 namespace {
 
 constexpr qint64 kBlock = 1 << 20;
+/// A line held back longer than this (--tag, --line-buffer) is printed in pieces: jobpool's
+/// memory stays bounded whatever a job prints, at the price, with --line-buffer, of another
+/// job's line perhaps landing inside a line of over a MiB.
+constexpr qint64 kMaxHeldLine = 1 << 20;
 
 QByteArray tagFor(const QList<QByteArray> &inputs)
 {
@@ -107,17 +111,28 @@ void OutputPrinter::copy(const QByteArray &path, Stream &stream, std::FILE *to,
         stream.partial.clear();
         qsizetype at = 0;
         for (qsizetype nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
-            const QByteArray line = tag + text.mid(at, nl + 1 - at);
+            const QByteArray line =
+                (stream.midLine ? QByteArray() : tag) + text.mid(at, nl + 1 - at);
             std::fwrite(line.constData(), 1, size_t(line.size()), to);
+            stream.midLine = false;
             at = nl + 1;
         }
         stream.partial = text.mid(at);
+        if (stream.partial.size() > kMaxHeldLine) {
+            const QByteArray piece = (stream.midLine ? QByteArray() : tag) + stream.partial;
+            std::fwrite(piece.constData(), 1, size_t(piece.size()), to);
+            stream.midLine = true;
+            stream.partial.clear();
+        }
     }
-    if (!wholeLinesOnly && !stream.partial.isEmpty()) {
+    if (!wholeLinesOnly && (!stream.partial.isEmpty() || stream.midLine)) {
         // A last line without its newline: as it is, or tagged and ended like the others.
-        const QByteArray rest = tag.isEmpty() ? stream.partial : tag + stream.partial + '\n';
+        QByteArray rest = (stream.midLine ? QByteArray() : tag) + stream.partial;
+        if (!tag.isEmpty())
+            rest += '\n';
         std::fwrite(rest.constData(), 1, size_t(rest.size()), to);
         stream.partial.clear();
+        stream.midLine = false;
     }
     std::fflush(to);
 }

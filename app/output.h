@@ -42,8 +42,9 @@ public:
 private:
     struct Stream
     {
-        qint64 offset = 0;  ///< printed up to here
-        QByteArray partial; ///< a line not yet ended
+        qint64 offset = 0;    ///< printed up to here
+        QByteArray partial;   ///< a line not yet ended
+        bool midLine = false; ///< part of a very long line is printed (its tag with it)
     };
     struct Done
     {

@@ -365,6 +365,19 @@ private slots:
         QCOMPARE(o.out, QByteArray("a 1\ta 1\na 2\ta 2\nb 1\tb 1\nb 2\tb 2\n"));
     }
 
+    // A line of several MiB is printed in pieces, not held whole, yet tagged once and
+    // ended once, with or without its own newline.
+    void tagVeryLongLines()
+    {
+        const Outcome o = run(words({"-k", "--tag", "sh", "-c",
+                                     "head -c 3000000 /dev/zero | tr '\\0' x; "
+                                     "[ {} = ended ] && echo; echo next",
+                                     ":::", "ended", "open"}));
+        QVERIFY2(o.exitCode == 0, o.describe());
+        const QByteArray line(3000000, 'x');
+        QCOMPARE(o.out, "ended\t" + line + "\nended\tnext\nopen\t" + line + "next\n");
+    }
+
     // 3. The exit status is the number of failed jobs, at most 101.
     void exitStatus_data()
     {
