@@ -110,6 +110,8 @@ public:
             while (!in.atEnd())
                 handleResult(in);
             return;
+        case ipc::MessageKind::Recycled:
+            return; // the worker leaves; the dispatcher puts its unstarted chunks back
         default:
             throw ProtocolError(QStringLiteral("unknown message kind %1")
                                     .arg(std::uint32_t(detail::kindOf(message))));
