@@ -107,14 +107,14 @@ public:
     explicit Gate(int opensWhenInside = 0)
         : m_opensWhenInside(opensWhenInside)
     {}
-    /// Arrives and waits for the gate to open; false when it did not within a minute.
-    bool pass()
+    /// Arrives and waits for the gate to open; false when it did not within \a patience.
+    bool pass(std::chrono::milliseconds patience = 1min)
     {
         std::unique_lock lock(m_mutex);
         if (++m_arrived == m_opensWhenInside)
             m_open = true;
         m_changed.notify_all();
-        return m_changed.wait_for(lock, 1min, [this] { return m_open; });
+        return m_changed.wait_for(lock, patience, [this] { return m_open; });
     }
     void open()
     {
@@ -466,23 +466,26 @@ private slots:
         // before item 1 has, or a task could outlive what it captured by reference.
         ThreadPool pool({.workers = 2});
         Gate bothInside(2);
-        std::atomic<bool> thrown = false, secondDone = false;
+        Gate returned; // opened once map() came back
+        std::atomic<bool> secondDone = false, returnedEarly = false;
         const auto item = [&](int n) {
             bothInside.pass();
-            if (n == 0) {
-                thrown = true;
+            if (n == 0)
                 throw std::runtime_error("first");
-            }
-            while (!thrown) // the other item has not thrown yet
+            // Item 1 goes on once the pool has recorded the failure, the moment a map()
+            // that did not wait for it would return; it watches for that return a while.
+            while (pool.stats().failed == 0)
                 std::this_thread::yield();
-            std::this_thread::sleep_for(50ms); // simulated work after the failure
+            returnedEarly = returned.pass(200ms);
             secondDone = true;
             return n;
         };
         const QString error = caught([&] { pool.map(item, range(2), {.chunkSize = 1}); });
+        returned.open();
         QVERIFY2(error.startsWith(RemoteErrorType + u"|std::runtime_error|first|"),
                  qPrintable(error));
         QVERIFY(secondDone);
+        QVERIFY(!returnedEarly);
     }
 
     void closeJoinFinishesQueuedWork()
