@@ -171,7 +171,10 @@ void MainWindow::createViews()
             [this](const QList<qint64> &seqs) { m_session.retry(m_jobsModel->batch(), seqs); });
     connect(m_jobsView, &JobsView::cancelRequested, this,
             [this](const QList<qint64> &seqs) { m_session.cancel(m_jobsModel->batch(), seqs); });
-    connect(m_jobsView, &JobsView::pauseRequested, this, &MainWindow::pauseJobs);
+    connect(m_jobsView, &JobsView::pauseRequested, this,
+            [this](const QList<qint64> &seqs, bool paused) {
+                pauseJobs(m_jobsModel->batch(), seqs, paused);
+            });
     connect(m_jobsView, &JobsView::openLogRequested, this, &MainWindow::showLog);
     connect(m_jobsView, &JobsView::currentJobChanged, this, &MainWindow::showLog);
 
@@ -180,9 +183,7 @@ void MainWindow::createViews()
     m_processesView->setJobPausedQuery(
         [this](qint64 seq) { return m_session.isJobPaused(m_session.runningBatch(), seq); });
     connect(m_processesView, &ProcessesView::pauseRequested, this, [this](qint64 seq, bool paused) {
-        const QString why = m_session.setJobPaused(m_session.runningBatch(), seq, paused);
-        if (!why.isEmpty())
-            statusBar()->showMessage(why, 10000);
+        pauseJobs(m_session.runningBatch(), {seq}, paused);
     });
     m_cpuChart = new CpuChart(this);
     m_throughput = new ThroughputChart(this);

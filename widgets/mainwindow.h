@@ -59,9 +59,9 @@ public:
     qint64 shownBatch() const;
     void showBatch(qint64 batch);
 
-    /// Pauses or resumes these jobs of the shown batch (the jobs view's menu); what could
-    /// not be done goes to the status bar.
-    void pauseJobs(const QList<qint64> &seqs, bool paused);
+    /// Pauses or resumes these jobs of \a batch (the jobs and processes views' menus); what
+    /// could not be done goes to the status bar.
+    void pauseJobs(qint64 batch, const QList<qint64> &seqs, bool paused);
 
     JobsModel *jobsModel() const { return m_jobsModel; }
     ProcessesModel *processesModel() const { return m_processesModel; }

@@ -285,11 +285,11 @@ void MainWindow::notify(const QString &title, const QString &message)
     emit notificationShown(title, message);
 }
 
-void MainWindow::pauseJobs(const QList<qint64> &seqs, bool paused)
+void MainWindow::pauseJobs(qint64 batch, const QList<qint64> &seqs, bool paused)
 {
     QStringList problems;
     for (const qint64 seq : seqs) {
-        const QString why = m_session.setJobPaused(m_jobsModel->batch(), seq, paused);
+        const QString why = m_session.setJobPaused(batch, seq, paused);
         if (!why.isEmpty())
             problems.append(why);
     }

@@ -294,8 +294,10 @@ void SlurmExecutor::writeArray(Array &array)
 
 void SlurmExecutor::poll()
 {
-    for (auto &array : m_arrays)
-        readJournals(*array, false);
+    for (auto &array : m_arrays) {
+        if (!array->done()) // an array whose every input ended has nothing more to say
+            readJournals(*array, false);
+    }
     finishArrays();
     QStringList ids;
     for (const auto &array : m_arrays) {

@@ -84,6 +84,19 @@ bool processAlive(pid_t pid)
     return !fields.isEmpty() && fields[0] != "Z" && fields[0] != "X";
 }
 
+QByteArray processState(pid_t pid)
+{
+    return statFields(pid).value(0);
+}
+
+qint64 processCpuTicks(pid_t pid)
+{
+    const QList<QByteArray> fields = statFields(pid);
+    if (fields.size() < 13)
+        return -1;
+    return fields[11].toLongLong() + fields[12].toLongLong(); // utime, stime
+}
+
 QString reapLeftoverChildren(int timeoutMs)
 {
     const pid_t self = getpid();

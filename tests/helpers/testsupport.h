@@ -21,6 +21,13 @@ QList<pid_t> descendantProcesses(pid_t parent);
 /// True while a process with this pid exists and is not a zombie.
 bool processAlive(pid_t pid);
 
+/// A process's state letter from /proc/PID/stat ("R", "S", "T" when stopped…); empty when
+/// it is gone.
+QByteArray processState(pid_t pid);
+
+/// The CPU time a process has used (user + system), in clock ticks; -1 when it is gone.
+qint64 processCpuTicks(pid_t pid);
+
 /// Waits up to \a timeoutMs for this process to have no child left. Returns an empty
 /// string when none is; else kills what is left (so that one failing test does not spill
 /// into the next) and says which pids they were. For each suite's cleanup():

@@ -279,7 +279,7 @@ private slots:
         QCOMPARE(pauses.size(), 1);
         QCOMPARE(pauses.at(0).at(2).toBool(), true);
         QVERIFY(session.isJobPaused(batch, 1));
-        QTRY_COMPARE(stateOf(command), QByteArray("T"));
+        QTRY_COMPARE(processState(command), QByteArray("T"));
         QVERIFY(!session.setJobPaused(batch, 3, true).isEmpty()); // not started: a reason
         QVERIFY(!session.setJobPaused(batch + 1, 1, true).isEmpty());
 
@@ -287,7 +287,7 @@ private slots:
         QVERIFY(QFile(go).open(QIODevice::WriteOnly));
         QTRY_COMPARE_WITH_TIMEOUT(session.store().job({batch, 2})->state, JobState::Done, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(session.store().job({batch, 3})->state, JobState::Done, 20000);
-        QCOMPARE(stateOf(command), QByteArray("T"));
+        QCOMPARE(processState(command), QByteArray("T"));
         QCOMPARE(session.setJobPaused(batch, 1, false), QString());
         QVERIFY(finished.wait(30000));
         const JobRecord job = *session.store().job({batch, 1});
@@ -302,7 +302,7 @@ private slots:
         const qint64 second = session.submit(hang(1));
         QTRY_VERIFY_WITH_TIMEOUT(commandOf(1) > 0, 20000);
         QCOMPARE(session.setJobPaused(second, 1, true), QString());
-        QTRY_COMPARE(stateOf(commandOf(1)), QByteArray("T"));
+        QTRY_COMPARE(processState(commandOf(1)), QByteArray("T"));
         session.stop(BatchRunner::Stop::Terminate);
         QVERIFY(finished.wait(30000));
         QCOMPARE(session.store().job({second, 1})->state, JobState::Interrupted);
@@ -376,14 +376,6 @@ private slots:
     }
 
 private:
-    static QByteArray stateOf(pid_t pid)
-    {
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            return {};
-        const QByteArray text = stat.readAll();
-        return text.mid(text.lastIndexOf(')') + 2, 1);
-    }
     BatchSession::Options options(int poolSize) const
     {
         BatchSession::Options o;

@@ -43,26 +43,6 @@ QByteArray readAll(const QByteArray &path)
     return file.readAll();
 }
 
-/// A process's state letter and CPU time (user + system, clock ticks), from /proc.
-QByteArray stateOf(pid_t pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return {};
-    const QByteArray text = stat.readAll();
-    return text.mid(text.lastIndexOf(')') + 2, 1);
-}
-
-qint64 cpuTicksOf(pid_t pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray text = stat.readAll();
-    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    return fields.value(11).toLongLong() + fields.value(12).toLongLong(); // utime, stime
-}
-
 ExecRequest testAppRequest(const QTemporaryDir &dir, QList<QByteArray> args)
 {
     ExecRequest request;
@@ -296,19 +276,19 @@ private slots:
         QElapsedTimer paused;
         paused.start();
         QCOMPARE(::kill(-pid, SIGSTOP), 0);
-        QTRY_COMPARE(stateOf(pid), QByteArray("T"));
-        const qint64 cpu = cpuTicksOf(pid);
+        QTRY_COMPARE(processState(pid), QByteArray("T"));
+        const qint64 cpu = processCpuTicks(pid);
         // Paused for longer than its timeout: as long as a spinner beside it takes to use
         // 1.5 s of CPU (a clock that runs only while the machine lets processes run).
         QProcess spinner;
         spinner.start(testAppPath(), {QStringLiteral("spin"), QStringLiteral("60000")});
         QVERIFY(spinner.waitForStarted());
-        const auto spinnerTicks = [&] { return cpuTicksOf(pid_t(spinner.processId())); };
+        const auto spinnerTicks = [&] { return processCpuTicks(pid_t(spinner.processId())); };
         QTRY_VERIFY_WITH_TIMEOUT(spinnerTicks() >= 150, 60000);
         spinner.kill();
         spinner.waitForFinished();
-        QCOMPARE(cpuTicksOf(pid), cpu); // no CPU while paused
-        QCOMPARE(stateOf(pid), QByteArray("T"));
+        QCOMPARE(processCpuTicks(pid), cpu); // no CPU while paused
+        QCOMPARE(processState(pid), QByteArray("T"));
         QCOMPARE(::kill(-pid, SIGCONT), 0);
         const qint64 pausedMs = paused.elapsed();
         QVERIFY(QFile(dir.filePath(QStringLiteral("go"))).open(QIODevice::WriteOnly));
