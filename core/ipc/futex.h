@@ -70,13 +70,32 @@ inline void cpuRelax()
 
 /// A word one side sleeps on and the other rings. Ringing costs a system call only while
 /// the sleeper is actually asleep; a busy peer is never woken by a syscall.
+///
+/// Waiting adapts to how fast the peer answers. One that answers within microseconds (a
+/// pool's round trip of small tasks) is caught by spinning or, a little later, by polling
+/// while yielding the CPU, which keeps the waiter off the futex and the latency low. But a
+/// thread that yields is still running as far as the scheduler is concerned: on a small
+/// machine it keeps its CPU looking busy while it polls, and a command a worker starts
+/// meanwhile is queued behind another one on the other CPU while this one idles. So once
+/// the peer has been slow a few times in a row (a worker running commands of a
+/// millisecond), the waiter goes to sleep right after its short spin, and polls again only
+/// now and then to find out whether the peer has become quick again.
 struct Doorbell
 {
     static constexpr int kSpins = 200;
     static constexpr int kYields = 50;
+    /// An answer later than this (after the spin) is a slow one.
+    static constexpr std::chrono::microseconds kQuickAnswer{30};
+    /// After this many slow answers in a row, the waiter stops polling...
+    static constexpr std::uint32_t kSlowAnswersBeforeSleeping = 4;
+    /// ...except on every this many waits, to see whether answers are quick again.
+    static constexpr std::uint32_t kProbeEvery = 16;
 
     std::atomic<std::uint32_t> sequence{0};
     std::atomic<std::uint32_t> sleeping{0};
+    /// The waiter's count of slow answers in a row (see above). Only a heuristic: waiters
+    /// sharing a bell may race on it harmlessly.
+    std::atomic<std::uint32_t> slowAnswers{0};
 
     /// Called by the other side after it published something the sleeper waits for.
     void ring()
@@ -88,31 +107,47 @@ struct Doorbell
     }
 
     /// Waits until \a ready() holds or \a timeout passes: spins a few microseconds, then
-    /// keeps polling while yielding the CPU (so that on a small machine a spinning waiter
-    /// never keeps the thread it waits for from running), then sleeps on the futex.
-    /// Returns ready()'s last value.
+    /// (unless the peer has been slow, see above) keeps polling while yielding the CPU, so
+    /// that on a small machine a spinning waiter never keeps the thread it waits for from
+    /// running, then sleeps on the futex. Returns ready()'s last value.
     template<class Ready>
     bool wait(Ready ready, std::chrono::nanoseconds timeout)
     {
         for (int i = 0; i < kSpins; ++i) {
             if (ready())
-                return true;
+                return answered(true);
             cpuRelax();
         }
-        for (int i = 0; i < kYields; ++i) {
-            if (ready())
-                return true;
-            sched_yield();
+        using Clock = std::chrono::steady_clock;
+        const Clock::time_point quickUntil = Clock::now() + kQuickAnswer;
+        const std::uint32_t slow = slowAnswers.load(std::memory_order_relaxed);
+        const bool probing = slow >= kSlowAnswersBeforeSleeping;
+        if (!probing || slow % kProbeEvery == 0) {
+            for (int i = 0; i < kYields; ++i) {
+                if (ready())
+                    return answered(Clock::now() < quickUntil);
+                sched_yield();
+                if (probing && Clock::now() >= quickUntil)
+                    break;
+            }
         }
         sleeping.store(1, std::memory_order_seq_cst);
         const std::uint32_t seen = sequence.load(std::memory_order_seq_cst);
-        if (ready()) {
-            sleeping.store(0, std::memory_order_relaxed);
-            return true;
-        }
-        futexWait(sequence, seen, timeout);
+        if (!ready())
+            futexWait(sequence, seen, timeout);
         sleeping.store(0, std::memory_order_relaxed);
+        answered(false);
         return ready();
+    }
+
+private:
+    bool answered(bool quickly)
+    {
+        const std::uint32_t slow = slowAnswers.load(std::memory_order_relaxed);
+        const std::uint32_t now = quickly ? 0 : slow + 1;
+        if (now != slow)
+            slowAnswers.store(now, std::memory_order_relaxed);
+        return true;
     }
 };
 

@@ -98,7 +98,10 @@ void publishChildPid(qint64 pid, qint64 tag)
         return;
     g_channel->childTag.store(tag, std::memory_order_relaxed);
     g_channel->childPid.store(pid, std::memory_order_release);
-    g_parentBell->parentBell.ring();
+    // A start is news for the parent (it signals running commands by these pids); an end
+    // is followed by the task's result, which rings anyway.
+    if (pid != 0)
+        g_parentBell->parentBell.ring();
 }
 
 std::pair<QString, QString> describeException(const std::exception_ptr &error)
@@ -157,15 +160,17 @@ public:
         return true;
     }
 
-    /// Done with the request receive() returned (the arrays a task kept stay lent).
-    void release()
+    /// Done with the request receive() returned (the arrays a task kept stay lent). \a ring
+    /// false: a response follows at once, and its ring tells the parent about the room too.
+    void release(bool ring = true)
     {
         m_requests.release();
         if (m_inBulk)
             m_requestBulk.close();
         if (m_requestBulk.lending())
             m_requestBulk.reclaim();
-        m_bell->parentBell.ring(); // the parent may be waiting for room
+        if (ring)
+            m_bell->parentBell.ring(); // the parent may be waiting for room
     }
 
     /// Where to encode the next response: in place in the largest free stretch of the
@@ -404,7 +409,7 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
                 std::fprintf(stderr, "jobpool worker: %s\n", e.what());
                 return 3; // the parent sees a protocol error; its tasks fail as lost
             }
-            link.release();
+            link.release(false);
             std::fflush(stdout);
             if (!link.sendEncoded(encoder))
                 return 1;
