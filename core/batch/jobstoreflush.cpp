@@ -70,94 +70,105 @@ void JobStore::Private::flushPending()
     Transaction transaction(*this, doing);
 
     std::set<JobKey> unknown;
-    QSqlQuery &state =
-        cachedQuery(Cached::JobState, "UPDATE jobs SET state = ?, attempts = max(attempts, ?) "
-                                      "WHERE batch_id = ? AND seq = ?");
-    QSqlQuery &ended =
-        cachedQuery(Cached::JobResult, "UPDATE jobs SET state = ?, attempts = max(attempts, ?), "
-                                       "exit_code = ?, signal = ? WHERE batch_id = ? AND seq = ?");
+    using storedetail::SqliteStatement;
+    SqliteStatement &state =
+        cachedStatement(Cached::JobState, "UPDATE jobs SET state = ?, attempts = max(attempts, ?) "
+                                          "WHERE batch_id = ? AND seq = ?");
+    SqliteStatement &ended = cachedStatement(
+        Cached::JobResult, "UPDATE jobs SET state = ?, attempts = max(attempts, ?), "
+                           "exit_code = ?, signal = ? WHERE batch_id = ? AND seq = ?");
     for (const auto &[key, job] : pendingJobs) {
-        QSqlQuery &q = job.hasResult ? ended : state;
-        int at = 0;
-        q.bindValue(at++, stateName(job.state));
-        q.bindValue(at++, job.attempts);
+        SqliteStatement &q = job.hasResult ? ended : state;
+        int at = 1;
+        q.bindText(at++, stateName(job.state));
+        q.bind(at++, job.attempts);
         if (job.hasResult) {
-            q.bindValue(at++, job.exitCode ? QVariant(*job.exitCode) : QVariant());
-            q.bindValue(at++, job.signal);
+            if (job.exitCode)
+                q.bind(at++, *job.exitCode);
+            else
+                q.bindNull(at++);
+            q.bind(at++, job.signal);
         }
-        q.bindValue(at++, key.batch);
-        q.bindValue(at++, key.seq);
+        q.bind(at++, key.batch);
+        q.bind(at++, key.seq);
         run(q, doing);
-        if (q.numRowsAffected() == 0)
+        if (q.changes() == 0)
             unknown.insert(key);
     }
 
-    QSqlQuery &full = cachedQuery(
+    SqliteStatement &full = cachedStatement(
         Cached::AttemptFull,
         "INSERT OR REPLACE INTO attempts (batch_id, seq, attempt, slot, worker_pid, command_pid, "
         "started_at, ended_at, wall_us, user_cpu_us, system_cpu_us, peak_rss_kib, exit_code, "
         "signal, timed_out, outcome, stdout_path, stderr_path, error) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    QSqlQuery &finish = cachedQuery(
+    SqliteStatement &finish = cachedStatement(
         Cached::AttemptFinish,
         "UPDATE attempts SET command_pid = ?, worker_pid = coalesce(?, worker_pid), "
         "started_at = coalesce(?, started_at), "
         "ended_at = ?, wall_us = ?, user_cpu_us = ?, system_cpu_us = ?, peak_rss_kib = ?, "
         "exit_code = ?, signal = ?, timed_out = ?, outcome = ?, error = ? "
         "WHERE batch_id = ? AND seq = ? AND attempt = ?");
+    // The exit code is NULL for an attempt not finished or ended by a signal.
+    const auto bindExitCode = [](SqliteStatement &q, int at, const PendingAttempt &a) {
+        if (!a.finished || a.result.exec.signal != 0)
+            q.bindNull(at);
+        else
+            q.bind(at, a.result.exec.exitCode);
+    };
     for (const auto &[key, a] : pendingAttempts) {
         const auto &[batch, seq, attempt] = key;
         if (unknown.count(JobKey{batch, seq}))
             continue;
         const ExecResult &r = a.result.exec;
-        const QVariant exitCode = !a.finished || r.signal != 0 ? QVariant() : QVariant(r.exitCode);
-        const QVariant started = storedetail::nullIfZero(r.startedAtMs);
         if (!a.started && a.finished) {
-            int at = 0;
-            finish.bindValue(at++, storedetail::nullIfZero(r.pid));
-            finish.bindValue(at++, storedetail::nullIfZero(r.workerPid));
-            finish.bindValue(at++, started);
-            finish.bindValue(at++, r.endedAtMs);
-            finish.bindValue(at++, r.wallUs);
-            finish.bindValue(at++, r.userUs);
-            finish.bindValue(at++, r.systemUs);
-            finish.bindValue(at++, r.maxRssKiB);
-            finish.bindValue(at++, exitCode);
-            finish.bindValue(at++, r.signal);
-            finish.bindValue(at++, r.timedOut ? 1 : 0);
-            finish.bindValue(at++, stateName(a.result.outcome()));
-            finish.bindValue(at++, storedetail::text(r.error));
-            finish.bindValue(at++, batch);
-            finish.bindValue(at++, seq);
-            finish.bindValue(at++, attempt);
+            int at = 1;
+            finish.bindOrNull(at++, r.pid);
+            finish.bindOrNull(at++, r.workerPid);
+            finish.bindOrNull(at++, r.startedAtMs);
+            finish.bind(at++, r.endedAtMs);
+            finish.bind(at++, r.wallUs);
+            finish.bind(at++, r.userUs);
+            finish.bind(at++, r.systemUs);
+            finish.bind(at++, r.maxRssKiB);
+            bindExitCode(finish, at++, a);
+            finish.bind(at++, r.signal);
+            finish.bind(at++, r.timedOut ? 1 : 0);
+            finish.bindText(at++, stateName(a.result.outcome()));
+            finish.bindText(at++, r.error);
+            finish.bind(at++, batch);
+            finish.bind(at++, seq);
+            finish.bind(at++, attempt);
             run(finish, doing);
-            if (finish.numRowsAffected() > 0)
+            if (finish.changes() > 0)
                 continue; // else its start was never recorded: store what is known
         }
-        int at = 0;
-        full.bindValue(at++, batch);
-        full.bindValue(at++, seq);
-        full.bindValue(at++, attempt);
-        full.bindValue(at++, a.start.slot);
-        full.bindValue(at++, storedetail::nullIfZero(
-                                 a.finished && r.workerPid != 0 ? r.workerPid : a.start.workerPid));
-        full.bindValue(at++, a.finished ? storedetail::nullIfZero(r.pid) : QVariant());
-        full.bindValue(at++, a.finished && r.startedAtMs != 0
-                                 ? QVariant(r.startedAtMs)
-                                 : storedetail::nullIfZero(a.start.startedAtMs));
-        full.bindValue(at++, a.finished ? QVariant(r.endedAtMs) : QVariant());
-        full.bindValue(at++, a.finished ? QVariant(r.wallUs) : QVariant());
-        full.bindValue(at++, a.finished ? QVariant(r.userUs) : QVariant());
-        full.bindValue(at++, a.finished ? QVariant(r.systemUs) : QVariant());
-        full.bindValue(at++, a.finished ? QVariant(r.maxRssKiB) : QVariant());
-        full.bindValue(at++, exitCode);
-        full.bindValue(at++, a.finished ? r.signal : 0);
-        full.bindValue(at++, a.finished && r.timedOut ? 1 : 0);
-        full.bindValue(at++,
-                       a.finished ? stateName(a.result.outcome()) : QStringLiteral("running"));
-        full.bindValue(at++, storedetail::blob(a.start.stdoutPath));
-        full.bindValue(at++, storedetail::blob(a.start.stderrPath));
-        full.bindValue(at++, storedetail::text(a.finished ? r.error : QString()));
+        int at = 1;
+        full.bind(at++, batch);
+        full.bind(at++, seq);
+        full.bind(at++, attempt);
+        full.bind(at++, a.start.slot);
+        full.bindOrNull(at++, a.finished && r.workerPid != 0 ? r.workerPid : a.start.workerPid);
+        full.bindOrNull(at++, a.finished ? r.pid : 0);
+        full.bindOrNull(at++,
+                        a.finished && r.startedAtMs != 0 ? r.startedAtMs : a.start.startedAtMs);
+        if (a.finished) {
+            full.bind(at++, r.endedAtMs);
+            full.bind(at++, r.wallUs);
+            full.bind(at++, r.userUs);
+            full.bind(at++, r.systemUs);
+            full.bind(at++, r.maxRssKiB);
+        } else {
+            for (int i = 0; i < 5; ++i)
+                full.bindNull(at++);
+        }
+        bindExitCode(full, at++, a);
+        full.bind(at++, a.finished ? r.signal : 0);
+        full.bind(at++, a.finished && r.timedOut ? 1 : 0);
+        full.bindText(at++, a.finished ? stateName(a.result.outcome()) : QStringLiteral("running"));
+        full.bindBlob(at++, a.start.stdoutPath);
+        full.bindBlob(at++, a.start.stderrPath);
+        full.bindText(at++, a.finished ? r.error : QString());
         run(full, doing);
     }
     transaction.commit();

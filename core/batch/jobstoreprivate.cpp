@@ -45,8 +45,12 @@ void JobStore::Private::fail(StoreError::Reason reason, const QString &detail) c
 
 void JobStore::Private::fail(const QSqlError &error, const QString &doing) const
 {
-    const int code = error.nativeErrorCode().toInt() & 0xff; // the primary result code
-    const QString text = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+    fail(error.nativeErrorCode().toInt() & 0xff, // the primary result code
+         error.databaseText().isEmpty() ? error.text() : error.databaseText(), doing);
+}
+
+void JobStore::Private::fail(int code, const QString &text, const QString &doing) const
+{
     switch (code) {
     case 5: // SQLITE_BUSY
     case 6: // SQLITE_LOCKED
@@ -96,11 +100,19 @@ QSqlQuery JobStore::Private::prepare(const QString &sql, const QString &doing)
     return query;
 }
 
-QSqlQuery &JobStore::Private::cachedQuery(Cached which, const char *sql)
+storedetail::SqliteStatement &JobStore::Private::cachedStatement(Cached which, const char *sql)
 {
-    std::optional<QSqlQuery> &slot = cached[std::size_t(which)];
-    if (!slot)
-        slot = prepare(QString::fromLatin1(sql), QStringLiteral("while preparing a statement"));
+    std::unique_ptr<storedetail::SqliteStatement> &slot = cached[std::size_t(which)];
+    if (!slot) {
+        sqlite3 *connection = storedetail::SqliteStatement::connectionOf(db);
+        if (!connection)
+            fail(Reason::Failed, QStringLiteral("is not open through Qt's SQLite driver"));
+        auto statement = std::make_unique<storedetail::SqliteStatement>(connection, sql);
+        if (statement->error() != 0)
+            fail(statement->error(), statement->errorText(),
+                 QStringLiteral("while preparing a statement"));
+        slot = std::move(statement);
+    }
     return *slot;
 }
 
@@ -108,6 +120,12 @@ void JobStore::Private::run(QSqlQuery &query, const QString &doing)
 {
     if (!query.exec())
         fail(query.lastError(), doing);
+}
+
+void JobStore::Private::run(storedetail::SqliteStatement &statement, const QString &doing)
+{
+    if (!statement.run())
+        fail(statement.error(), statement.errorText(), doing);
 }
 
 QSqlQuery JobStore::Private::exec(const QString &sql, const QString &doing)
@@ -139,8 +157,8 @@ void JobStore::Private::rollback() noexcept
 
 JobStore::Private::~Private()
 {
-    for (std::optional<QSqlQuery> &query : cached)
-        query.reset();
+    for (auto &statement : cached) // before the connection they were prepared on closes
+        statement.reset();
     if (db.isValid())
         db.close();
     db = QSqlDatabase();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "sqlitestatement.h"
+
 #include <jobpool/errors.h>
 #include <jobpool/jobstore.h>
 
@@ -13,6 +15,7 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 #include <tuple>
 
@@ -59,7 +62,8 @@ bool ownerAlive(qint64 pid, qint64 startTime, const QString &boot);
 
 } // namespace storedetail
 
-/// The statements the hot paths run again and again, prepared once.
+/// The statements the hot path (flushing buffered changes) runs again and again, prepared
+/// once.
 enum class Cached {
     JobState,      ///< state and attempts of a job
     JobResult,     ///< the same and its exit code and signal
@@ -74,7 +78,7 @@ struct JobStore::Private
     QString connectionName;
     OpenOptions options;
     QSqlDatabase db;
-    std::array<std::optional<QSqlQuery>, kCachedCount> cached;
+    std::array<std::unique_ptr<storedetail::SqliteStatement>, kCachedCount> cached;
     QSet<qint64> claimed; ///< batches this object runs and has not finished
 
     struct PendingJob
@@ -100,6 +104,8 @@ struct JobStore::Private
 
     // Errors: every failure of SQLite becomes a StoreError naming the file.
     [[noreturn]] void fail(const QSqlError &error, const QString &doing) const;
+    /// \a code: SQLite's primary result code.
+    [[noreturn]] void fail(int code, const QString &text, const QString &doing) const;
     [[noreturn]] void fail(StoreError::Reason reason, const QString &detail) const;
     void requireWritable(const char *what) const;
 
@@ -114,8 +120,9 @@ struct JobStore::Private
     };
     /// The runner of \a batch; fails NotFound when the store has no such batch.
     Runner runnerOf(qint64 batch, const QString &doing);
-    QSqlQuery &cachedQuery(Cached which, const char *sql);
+    storedetail::SqliteStatement &cachedStatement(Cached which, const char *sql);
     void run(QSqlQuery &query, const QString &doing);
+    void run(storedetail::SqliteStatement &statement, const QString &doing);
     /// Runs \a sql (no parameters) and returns the query positioned before its first row.
     QSqlQuery exec(const QString &sql, const QString &doing);
     void begin(const QString &doing); ///< BEGIN IMMEDIATE: the write lock, or Locked
