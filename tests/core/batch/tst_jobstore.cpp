@@ -411,6 +411,78 @@ private slots:
         QCOMPARE(store.job({batch, 1})->state, JobState::Done);
     }
 
+    /// The flush binds through SQLite's own interface: NULLs, empty texts, empty and
+    /// non-UTF-8 blobs land as the readers expect them.
+    void flushStoresEachValueAsItsType()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("jobs.sqlite"));
+        JobStore store = JobStore::open(path);
+        const qint64 batch = store.createBatch({.templateArgv = {"true"}});
+        store.addJobs(batch, numberedInputs(2));
+        const QByteArray odd("out \xff\x01 1", 10);
+        store.jobStarted({batch, 1}, {.attempt = 1, .slot = 2, .stdoutPath = odd});
+        store.jobFinished({batch, 1}, {.attempt = 1, .exec = execResult(0, 9)});
+        store.jobStarted({batch, 2}, {.attempt = 1, .slot = 1});
+        store.flush();
+
+        RawConnection raw(path);
+        QVERIFY(raw.isOpen());
+        const auto column = [&](const char *expression, int seq) {
+            return raw.value(QStringLiteral("SELECT %1 FROM attempts WHERE seq = %2")
+                                 .arg(QLatin1String(expression))
+                                 .arg(seq));
+        };
+        QCOMPARE(column("stdout_path", 1).toByteArray(), odd);
+        QCOMPARE(column("typeof(stderr_path)", 1).toString(), QStringLiteral("blob"));
+        QCOMPARE(column("length(stderr_path)", 1).toInt(), 0);
+        QCOMPARE(column("typeof(error)", 1).toString(), QStringLiteral("text"));
+        QCOMPARE(column("typeof(exit_code)", 1).toString(), QStringLiteral("null")); // signal 9
+        QCOMPARE(column("signal", 1).toInt(), 9);
+        QCOMPARE(column("wall_us", 1).toLongLong(), 250'123);
+        QCOMPARE(column("outcome", 1).toString(), QStringLiteral("failed"));
+        QCOMPARE(raw.value(QStringLiteral("SELECT typeof(exit_code) || state FROM jobs "
+                                          "WHERE seq = 1"))
+                     .toString(),
+                 QStringLiteral("nullfailed"));
+        // Started only: what it has not done yet is NULL.
+        QCOMPARE(column("typeof(command_pid) || typeof(ended_at) || outcome", 2).toString(),
+                 QStringLiteral("nullnullrunning"));
+        QCOMPARE(column("slot", 2).toInt(), 1);
+        QCOMPARE(store.attempts({batch, 1}).first().stdoutPath, odd);
+    }
+
+    /// A store whose tables were damaged under it: the flush says so and keeps what it
+    /// could not write.
+    void flushReportsADamagedSchema()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("jobs.sqlite"));
+        JobStore store = JobStore::open(path);
+        const qint64 batch = store.createBatch({.templateArgv = {"true"}});
+        store.addJobs(batch, numberedInputs(3));
+        startAndFinish(store, {batch, 1}, 0);
+        store.flush(); // the statements are prepared now
+        {
+            RawConnection other(path);
+            QCOMPARE(other.exec(QStringLiteral("DROP TABLE attempts")), QString());
+        }
+        startAndFinish(store, {batch, 2}, 0);
+        try {
+            store.flush();
+            QFAIL("the flush wrote into a table that is gone");
+        } catch (const StoreError &e) {
+            QCOMPARE(e.reason(), StoreError::Reason::Failed);
+            QVERIFY2(e.message().contains(path), qPrintable(e.message()));
+            QVERIFY2(e.message().contains(QLatin1String("no such table: attempts")),
+                     qPrintable(e.message()));
+        }
+        QVERIFY(store.hasPendingChanges());
+        RawConnection raw(path); // the job's new state was rolled back with the rest
+        QCOMPARE(raw.value(QStringLiteral("SELECT state FROM jobs WHERE seq = 2")).toString(),
+                 QStringLiteral("pending"));
+    }
+
     void requeueKeepsEveryAttempt()
     {
         QTemporaryDir dir;
