@@ -298,17 +298,20 @@ qint64 micros(const timeval &t)
     return qint64(t.tv_sec) * 1000000 + t.tv_usec;
 }
 
-/// What the child reports through its pipe when it cannot become the command.
+/// What the child leaves for its worker when it cannot become the command.
 struct StartFailure
 {
-    int chdirFailed;
-    int error;
+    int chdirFailed = 0;
+    int error = 0; ///< errno; 0 when the command started
 };
 
-/// The child's side, between vfork() and exec: only system calls, no allocation, and any
-/// failure reported through \a report (which a successful exec closes).
+/// The child's side, between vfork() and exec: only system calls, no allocation. A failure
+/// is written into \a report, which is the worker's memory: the child borrows it until it
+/// execs or exits (as glibc's posix_spawn does), and the worker, suspended until then, reads
+/// it afterwards. (A pipe would cost the worker a wake-up per command: vfork() lets it go on
+/// before exec has closed the child's end.)
 [[noreturn]] void becomeCommand(const char *program, char *const *argv, const char *directory,
-                                const std::array<int, 3> &stdio, int report)
+                                const std::array<int, 3> &stdio, volatile StartFailure *report)
 {
     ::setpgid(0, 0);                    // its own group, so that a timeout takes all of it
     ::prctl(PR_SET_PDEATHSIG, SIGKILL); // and it dies with its worker
@@ -317,26 +320,30 @@ struct StartFailure
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    StartFailure failure{0, 0};
-    for (int fd = 0; fd < 3 && !failure.error; ++fd) {
+    int error = 0;
+    for (int fd = 0; fd < 3 && !error; ++fd) {
         if (::dup2(stdio[std::size_t(fd)], fd) < 0)
-            failure.error = errno;
+            error = errno;
     }
-    if (!failure.error && directory && ::chdir(directory) != 0)
-        failure = {1, errno};
-    if (!failure.error) {
+    if (!error && directory && ::chdir(directory) != 0) {
+        report->chdirFailed = 1;
+        error = errno;
+    }
+    if (!error) {
         ::execve(program, argv, environ);
-        failure.error = errno;
+        error = errno;
     }
-    [[maybe_unused]] const ssize_t n = ::write(report, &failure, sizeof failure);
+    report->error = error;
     ::_exit(127);
 }
 
-/// Starts the command; its pid, or -1. Kept apart so that nothing of the caller's frame
-/// lives across vfork(), which the child shares until it execs.
+/// Starts the command; its pid, or -1. A child that could not become the command has
+/// exited with \a failure filled in. Kept apart so that nothing of the caller's frame lives
+/// across vfork(), which the child shares until it execs.
 [[gnu::noinline]] pid_t spawn(const char *program, char *const *argv, const char *directory,
-                              const std::array<int, 3> &stdio, int report)
+                              const std::array<int, 3> &stdio, StartFailure &failure)
 {
+    volatile StartFailure *report = &failure;
     const pid_t pid = ::vfork();
     if (pid == 0)
         becomeCommand(program, argv, directory, stdio, report);
@@ -367,6 +374,11 @@ ExecResult run(ExecRequest request)
                     127);
 
     Fd input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (input.get() < 0)
+        return fail(
+            QStringLiteral("cannot start %1: %2")
+                .arg(describe(request.argv.front()), QString::fromLocal8Bit(strerror(errno))),
+            127);
     const bool oneFile = request.stderrPath == request.stdoutPath && !request.stdoutPath.isEmpty();
     bool outputDeferred = false;
     bool errorsDeferred = false;
@@ -402,15 +414,6 @@ ExecResult run(ExecRequest request)
                 quietLogs().settle(errors.release(), request.stderrPath);
         }
     } settle{output, errors, outputDeferred, errorsDeferred, request};
-    int reportPipe[2];
-    if (input.get() < 0 || ::pipe2(reportPipe, O_CLOEXEC) != 0)
-        return fail(
-            QStringLiteral("cannot start %1: %2")
-                .arg(describe(request.argv.front()), QString::fromLocal8Bit(strerror(errno))),
-            127);
-    Fd reportRead(reportPipe[0]);
-    Fd reportWrite(reportPipe[1]);
-
     std::vector<char *> argv;
     argv.reserve(std::size_t(request.argv.size()) + 1);
     for (QByteArray &arg : request.argv)
@@ -420,7 +423,8 @@ ExecResult run(ExecRequest request)
         request.workingDirectory.isEmpty() ? nullptr : request.workingDirectory.constData();
     const std::array<int, 3> stdio{input.get(), output.get(), errors.get()};
 
-    const pid_t pid = spawn(program.constData(), argv.data(), directory, stdio, reportWrite.get());
+    StartFailure failure;
+    const pid_t pid = spawn(program.constData(), argv.data(), directory, stdio, failure);
     if (pid < 0)
         return fail(
             QStringLiteral("cannot start %1: %2")
@@ -429,9 +433,7 @@ ExecResult run(ExecRequest request)
     result.pid = pid;
     detail::publishChildPid(pid, request.tag);
 
-    reportWrite.close();
-    StartFailure failure{0, 0};
-    const bool notStarted = ::read(reportRead.get(), &failure, sizeof failure) == sizeof failure;
+    const bool notStarted = failure.error != 0;
     Fd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));
     // Quick commands leave no empty log behind; one that runs longer gets its logs under
     // their names after a while, so that they can be followed.
