@@ -65,7 +65,7 @@ run_jobpool() {
 
 cases=(anchor bare xargs jobpool)
 command -v parallel >/dev/null && cases+=(parallel)
-declare -A rate=() cpu=()
+declare -A rate=() cpu=() round_rate=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # Rounds, each case once per round, so that a busy moment of the machine hits all of them;
 # per case the best rate and the least CPU time per job.
@@ -76,6 +76,7 @@ for ((round = 1; round <= repeats; round++)); do
         r=$(awk -v n="$small" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')
         c=$(awk -v n="$small" -v u="$used" 'BEGIN { printf "%.0f", u / n * 1e6 }')
         say "  round $round, $name: $r jobs/s, $c µs CPU per job"
+        round_rate[$name,$round]=$r
         ((r > ${rate[$name]:-0})) && rate[$name]=$r
         ((${cpu[$name]:-0} == 0 || c < ${cpu[$name]:-0})) && cpu[$name]=$c
     done
@@ -106,7 +107,9 @@ read -r large_rate large_peak large_status <<<"$large_out"
 [[ $large_status == 0 ]] || { say "the $large-job run failed ($large_status)"; exit 1; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }'; }
-verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v !~ /^[0-9.]+$/) print "n/a"; else print (v + 0 >= t + 0) ? "PASS" : "MISS" }'; }
+# verdict A B TARGET: whether A / B reaches TARGET, from the rates themselves (a ratio
+# printed as 0.80 may be 0.7986).
+verdict() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { if (b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else print (a / b >= t + 0) ? "PASS" : "MISS" }'; }
 steady=$(awk -v a="$large_rate" -v b="$jobpool_rate" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
 
 cat <<EOF
@@ -129,11 +132,18 @@ commands ($repeats interleaved rounds; best rate, least CPU per job):
 
 | case | jobs/s | CPU µs/job | JobPool's ratio | target | result |
 |---|---:|---:|---:|---|---|
-| C posix_spawn loop, 2 at a time, \`true N\` | $anchor_rate | ${cpu[anchor]} | $(ratio "$jobpool_rate" "$anchor_rate") | ≥ 0.80 | $(verdict "$(ratio "$jobpool_rate" "$anchor_rate")" 0.80) |
+| C posix_spawn loop, 2 at a time, \`true N\` | $anchor_rate | ${cpu[anchor]} | $(ratio "$jobpool_rate" "$anchor_rate") | ≥ 0.80 | $(verdict "$jobpool_rate" "$anchor_rate" 0.80) |
 | the same loop, bare \`true\` (reference) | $bare_rate | ${cpu[bare]} | $(ratio "$jobpool_rate" "$bare_rate") | — | — |
-| xargs -P2 | $xargs_rate | ${cpu[xargs]} | $(ratio "$jobpool_rate" "$xargs_rate") | ≥ 1.00 | $(verdict "$(ratio "$jobpool_rate" "$xargs_rate")" 1.00) |
-| GNU parallel -j2 | ${parallel_rate:-n/a} | ${cpu[parallel]:-n/a} | $(ratio "$jobpool_rate" "${parallel_rate:-0}") | ≥ 5.00 | $(verdict "$(ratio "$jobpool_rate" "${parallel_rate:-0}")" 5.00) |
+| xargs -P2 | $xargs_rate | ${cpu[xargs]} | $(ratio "$jobpool_rate" "$xargs_rate") | ≥ 1.00 | $(verdict "$jobpool_rate" "$xargs_rate" 1.00) |
+| GNU parallel -j2 | ${parallel_rate:-n/a} | ${cpu[parallel]:-n/a} | $(ratio "$jobpool_rate" "${parallel_rate:-0}") | ≥ 5.00 | $(verdict "$jobpool_rate" "${parallel_rate:-0}" 5.00) |
 | jobpool run -j2, $small jobs | $jobpool_rate | ${cpu[jobpool]} | — | — | — |
 | jobpool run -j2, $large jobs | $large_rate | — | ${steady}% vs $small | within ±10% | $(awk -v s="$steady" 'BEGIN { print (s >= -10) ? "PASS" : "MISS" }') |
 | peak memory, $large jobs (MiB) | $large_peak | — | — | ≤ 150 | $(awk -v m="$large_peak" 'BEGIN { print (m <= 150) ? "PASS" : "MISS" }') |
+
+Round by round, JobPool's rate over the C loop's and over xargs's in the same round:
+$(for ((round = 1; round <= repeats; round++)); do
+    printf '%s%s / %s' "$( ((round > 1)) && printf ', ')" \
+        "$(awk -v a="${round_rate[jobpool,$round]}" -v b="${round_rate[anchor,$round]}" 'BEGIN { printf "%.3f", a / b }')" \
+        "$(awk -v a="${round_rate[jobpool,$round]}" -v b="${round_rate[xargs,$round]}" 'BEGIN { printf "%.3f", a / b }')"
+done).
 EOF
