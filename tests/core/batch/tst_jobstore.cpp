@@ -125,6 +125,23 @@ QList<QList<QByteArray>> numberedInputs(qint64 n)
     return inputs;
 }
 
+/// A store of its own in a temporary folder, with one batch running `true` over \a jobs
+/// numbered inputs.
+struct StoreWithBatch
+{
+    explicit StoreWithBatch(qint64 jobs, JobStore::OpenOptions options = {})
+        : store(JobStore::open(path, options))
+        , batch(store.createBatch({.templateArgv = {"true"}}))
+    {
+        store.addJobs(batch, numberedInputs(jobs));
+    }
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("jobs.sqlite"));
+    JobStore store;
+    const qint64 batch;
+};
+
 /// A store that is whole: a few thousand jobs, so that it spans many pages.
 void makeStore(const QString &path, qint64 jobs = 5000)
 {
@@ -349,12 +366,10 @@ private slots:
 
     void flushIsBatched()
     {
-        QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("jobs.sqlite"));
-        JobStore writer = JobStore::open(path);
-        const qint64 batch = writer.createBatch({.templateArgv = {"true"}});
-        writer.addJobs(batch, numberedInputs(100));
-        JobStore reader = JobStore::open(path, readOnly()); // reads never flush the writer
+        StoreWithBatch s(100);
+        JobStore &writer = s.store;
+        const qint64 batch = s.batch;
+        JobStore reader = JobStore::open(s.path, readOnly()); // reads never flush the writer
 
         QVERIFY(!writer.hasPendingChanges());
         for (qint64 seq = 1; seq <= 50; ++seq)
@@ -387,11 +402,8 @@ private slots:
 
     void flushKeepsChangesWhileLocked()
     {
-        QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("jobs.sqlite"));
-        JobStore store = JobStore::open(path, impatient());
-        const qint64 batch = store.createBatch({.templateArgv = {"true"}});
-        store.addJobs(batch, numberedInputs(10));
+        StoreWithBatch s(10, impatient());
+        auto &[dir, path, store, batch] = s;
         startAndFinish(store, {batch, 1}, 0);
         {
             RawConnection other(path);
@@ -415,11 +427,8 @@ private slots:
     /// non-UTF-8 blobs land as the readers expect them.
     void flushStoresEachValueAsItsType()
     {
-        QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("jobs.sqlite"));
-        JobStore store = JobStore::open(path);
-        const qint64 batch = store.createBatch({.templateArgv = {"true"}});
-        store.addJobs(batch, numberedInputs(2));
+        StoreWithBatch s(2);
+        auto &[dir, path, store, batch] = s;
         const QByteArray odd("out \xff\x01 1", 10);
         store.jobStarted({batch, 1}, {.attempt = 1, .slot = 2, .stdoutPath = odd});
         store.jobFinished({batch, 1}, {.attempt = 1, .exec = execResult(0, 9)});
@@ -456,11 +465,8 @@ private slots:
     /// could not write.
     void flushReportsADamagedSchema()
     {
-        QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("jobs.sqlite"));
-        JobStore store = JobStore::open(path);
-        const qint64 batch = store.createBatch({.templateArgv = {"true"}});
-        store.addJobs(batch, numberedInputs(3));
+        StoreWithBatch s(3);
+        auto &[dir, path, store, batch] = s;
         startAndFinish(store, {batch, 1}, 0);
         store.flush(); // the statements are prepared now
         {
