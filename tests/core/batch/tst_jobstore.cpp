@@ -429,7 +429,7 @@ private slots:
     {
         StoreWithBatch s(2);
         auto &[dir, path, store, batch] = s;
-        const QByteArray odd("out \xff\x01 1", 10);
+        const QByteArray odd("out \xff\x01 1"); // not UTF-8
         store.jobStarted({batch, 1}, {.attempt = 1, .slot = 2, .stdoutPath = odd});
         store.jobFinished({batch, 1}, {.attempt = 1, .exec = execResult(0, 9)});
         store.jobStarted({batch, 2}, {.attempt = 1, .slot = 1});
