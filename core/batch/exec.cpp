@@ -9,6 +9,7 @@
 #include <QDateTime>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -54,6 +55,11 @@ public:
     Fd &operator=(const Fd &) = delete;
     int get() const { return m_fd; }
     int release() { return std::exchange(m_fd, -1); }
+    void reset(int fd)
+    {
+        close();
+        m_fd = fd;
+    }
     void close()
     {
         if (m_fd >= 0)
@@ -301,18 +307,26 @@ qint64 micros(const timeval &t)
 /// What the child leaves for its worker when it cannot become the command.
 struct StartFailure
 {
+    int borrowed = 0; ///< set by the child first: it writes into the worker's memory
     int chdirFailed = 0;
     int error = 0; ///< errno; 0 when the command started
 };
 
+/// Whether vfork() lends the child this process's memory. It does on Linux, but under
+/// ThreadSanitizer and valgrind it is a fork(), whose child writes into a copy. Learnt
+/// from the first command, which also reports through a pipe.
+std::atomic<int> g_vforkLends{-1}; // -1: not known yet
+
 /// The child's side, between vfork() and exec: only system calls, no allocation. A failure
 /// is written into \a report, which is the worker's memory: the child borrows it until it
 /// execs or exits (as glibc's posix_spawn does), and the worker, suspended until then, reads
-/// it afterwards. (A pipe would cost the worker a wake-up per command: vfork() lets it go on
-/// before exec has closed the child's end.)
+/// it afterwards. (The pipe \a reportFd, when there is one, would cost the worker a
+/// wake-up per command: vfork() lets it go on before exec has closed the child's end.)
 [[noreturn]] void becomeCommand(const char *program, char *const *argv, const char *directory,
-                                const std::array<int, 3> &stdio, volatile StartFailure *report)
+                                const std::array<int, 3> &stdio, volatile StartFailure *report,
+                                int reportFd)
 {
+    report->borrowed = 1;
     ::setpgid(0, 0);                    // its own group, so that a timeout takes all of it
     ::prctl(PR_SET_PDEATHSIG, SIGKILL); // and it dies with its worker
     ::signal(SIGINT, SIG_DFL);          // the worker ignores SIGINT; the command must not
@@ -320,33 +334,36 @@ struct StartFailure
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int error = 0;
-    for (int fd = 0; fd < 3 && !error; ++fd) {
+    StartFailure failure;
+    for (int fd = 0; fd < 3 && !failure.error; ++fd) {
         if (::dup2(stdio[std::size_t(fd)], fd) < 0)
-            error = errno;
+            failure.error = errno;
     }
-    if (!error && directory && ::chdir(directory) != 0) {
-        report->chdirFailed = 1;
-        error = errno;
-    }
-    if (!error) {
+    if (!failure.error && directory && ::chdir(directory) != 0)
+        failure = {1, 1, errno};
+    if (!failure.error) {
         ::execve(program, argv, environ);
-        error = errno;
+        failure.error = errno;
     }
-    report->error = error;
+    report->chdirFailed = failure.chdirFailed;
+    report->error = failure.error;
+    if (reportFd >= 0) {
+        [[maybe_unused]] const ssize_t n = ::write(reportFd, &failure, sizeof failure);
+    }
     ::_exit(127);
 }
 
 /// Starts the command; its pid, or -1. A child that could not become the command has
-/// exited with \a failure filled in. Kept apart so that nothing of the caller's frame lives
-/// across vfork(), which the child shares until it execs.
+/// exited with \a failure filled in (or written to \a reportFd when vfork() does not lend
+/// it this memory). Kept apart so that nothing of the caller's frame lives across vfork(),
+/// which the child shares until it execs.
 [[gnu::noinline]] pid_t spawn(const char *program, char *const *argv, const char *directory,
-                              const std::array<int, 3> &stdio, StartFailure &failure)
+                              const std::array<int, 3> &stdio, StartFailure &failure, int reportFd)
 {
     volatile StartFailure *report = &failure;
     const pid_t pid = ::vfork();
     if (pid == 0)
-        becomeCommand(program, argv, directory, stdio, report);
+        becomeCommand(program, argv, directory, stdio, report, reportFd);
     return pid;
 }
 
@@ -423,8 +440,22 @@ ExecResult run(ExecRequest request)
         request.workingDirectory.isEmpty() ? nullptr : request.workingDirectory.constData();
     const std::array<int, 3> stdio{input.get(), output.get(), errors.get()};
 
+    // A pipe only while it is not known that the child reports in this memory.
+    Fd reportRead;
+    Fd reportWrite;
+    if (g_vforkLends.load(std::memory_order_relaxed) != 1) {
+        int ends[2];
+        if (::pipe2(ends, O_CLOEXEC) != 0)
+            return fail(
+                QStringLiteral("cannot start %1: %2")
+                    .arg(describe(request.argv.front()), QString::fromLocal8Bit(strerror(errno))),
+                127);
+        reportRead.reset(ends[0]);
+        reportWrite.reset(ends[1]);
+    }
     StartFailure failure;
-    const pid_t pid = spawn(program.constData(), argv.data(), directory, stdio, failure);
+    const pid_t pid =
+        spawn(program.constData(), argv.data(), directory, stdio, failure, reportWrite.get());
     if (pid < 0)
         return fail(
             QStringLiteral("cannot start %1: %2")
@@ -433,6 +464,14 @@ ExecResult run(ExecRequest request)
     result.pid = pid;
     detail::publishChildPid(pid, request.tag);
 
+    reportWrite.close();
+    if (pid > 0 && g_vforkLends.load(std::memory_order_relaxed) == -1)
+        g_vforkLends.store(failure.borrowed, std::memory_order_relaxed);
+    if (!failure.borrowed && reportRead.get() >= 0) { // the child wrote into a copy
+        failure = {};
+        if (::read(reportRead.get(), &failure, sizeof failure) != sizeof failure)
+            failure = {};
+    }
     const bool notStarted = failure.error != 0;
     Fd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));
     // Quick commands leave no empty log behind; one that runs longer gets its logs under
