@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli.h"
-#include "desktop.h"
+#include "desktoploader.h"
 
 int main(int argc, char **argv)
 {
     if (jobpool::app::isCommandLineInvocation(argc, argv))
         return jobpool::app::runCommandLine(argc, argv);
-    return jobpool::app::runDesktop(argc, argv);
+    return jobpool::app::runDesktopModule(argc, argv);
 }

@@ -65,6 +65,25 @@ private slots:
     }
 
     // What scripts/run shows without a display: a real batch in real worker processes.
+    /// The window is a module the program loads only to open it: a copy of the program
+    /// without it says so, and the terminal commands still work.
+    void desktopModuleMissing()
+    {
+        QTemporaryDir dir;
+        const QString lonely = dir.filePath(QStringLiteral("jobpool"));
+        QVERIFY(QFile::copy(QStringLiteral(JOBPOOL_BINARY), lonely));
+        QProcess p;
+        p.start(lonely, {QStringLiteral("--db"), dir.filePath(QStringLiteral("jobs.sqlite"))});
+        QVERIFY(p.waitForFinished());
+        QCOMPARE(p.exitCode(), 1);
+        const QByteArray errors = p.readAllStandardError();
+        QVERIFY2(errors.contains("jobpool: cannot load the desktop app:"), errors.constData());
+        QVERIFY2(errors.contains("jobpool-desktop.so"), errors.constData());
+        p.start(lonely, {QStringLiteral("--version")});
+        QVERIFY(p.waitForFinished());
+        QCOMPARE(p.exitCode(), 0);
+    }
+
     void demoRunsABatch()
     {
         QProcess p;
