@@ -310,13 +310,13 @@ void SlurmExecutor::poll()
     runTool({QStringLiteral("squeue"), QStringLiteral("-h"), QStringLiteral("-t"),
              QStringLiteral("all"), QStringLiteral("-j"), ids.join(QLatin1Char(',')),
              QStringLiteral("-o"), QStringLiteral("%A|%i|%F|%K|%T|%r")},
-            [this](int exitCode, const QByteArray &out, const QByteArray &err) {
+            [this, ids](int exitCode, const QByteArray &out, const QByteArray &err) {
                 m_polling = false;
                 if (m_gaveUp)
                     return;
                 if (exitCode == 0 || err.contains("Invalid job id")) {
                     m_unreachableFor.invalidate();
-                    applyStates(exitCode == 0 ? out : QByteArray());
+                    applyStates(exitCode == 0 ? out : QByteArray(), ids);
                     return;
                 }
                 if (!controllerUnreachable(exitCode, err))
@@ -353,7 +353,7 @@ void SlurmExecutor::readJournals(Array &array, bool force)
     }
 }
 
-void SlurmExecutor::applyStates(const QByteArray &squeueOutput)
+void SlurmExecutor::applyStates(const QByteArray &squeueOutput, const QStringList &asked)
 {
     // One line per array task: "%A|%i|%F|%K|%T|%r". Tasks still pending share one line
     // whose %K is a range ("3-9%2"); they have not started, so only ends matter here.
@@ -371,7 +371,8 @@ void SlurmExecutor::applyStates(const QByteArray &squeueOutput)
             states[QString::fromLatin1(f[2])]; // known, pending
     }
     for (auto &array : m_arrays) {
-        if (array->jobId.isEmpty() || array->done())
+        // An array submitted while squeue ran was not asked about: its absence says nothing.
+        if (array->jobId.isEmpty() || array->done() || !asked.contains(array->jobId))
             continue;
         const auto known = states.find(array->jobId);
         for (std::size_t t = 0; t < array->tasks.size(); ++t) {

@@ -100,7 +100,8 @@ private:
     void submitArray(Array *array);
     void poll();
     void readJournals(Array &array, bool force);
-    void applyStates(const QByteArray &squeueOutput);
+    /// Ends the tasks squeue's output says ended; \a asked: the arrays it was asked about.
+    void applyStates(const QByteArray &squeueOutput, const QStringList &asked);
     void endTask(Array &array, Task &task, const QString &state, const QString &reason);
     void finishArrays();
     void cancelEarlierArrays();
