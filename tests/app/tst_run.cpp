@@ -925,8 +925,10 @@ private slots:
         std::sort(starts.begin(), starts.end());
         for (int i = 1; i < starts.size(); ++i) {
             // The runner hands a job to a ready worker 200 ms after the one before; the store
-            // keeps when the worker started the command, a few ms of dispatch later.
-            QVERIFY2(starts[i] - starts[i - 1] >= 190,
+            // keeps when the worker started the command, some dispatch later: usually a few
+            // ms, but 14 ms more for one job than for the next under ASan with another suite
+            // running beside it. Without --delay they start within milliseconds.
+            QVERIFY2(starts[i] - starts[i - 1] >= 150,
                      qPrintable(u"starts %1 ms apart"_s.arg(starts[i] - starts[i - 1])));
         }
     }
