@@ -95,49 +95,65 @@ QList<R> decodeResults(qsizetype n, Decoder &in)
     return results;
 }
 
-/// Collects every result into one list for a blocking call (map, starmap, apply).
-template<class R, class Source>
-class CollectingBatch final : public Batch
+/// Where a blocking call's results wait at their index: in a QList for a type with a
+/// default constructor, in optionals until the end for the others, nowhere for void.
+template<class R>
+struct ResultSlots
+{
+    using Slot = std::optional<R>;
+    using List = std::vector<Slot>;
+};
+template<class R>
+requires std::is_default_constructible_v<R>
+struct ResultSlots<R>
+{
+    using Slot = R;
+    using List = QList<R>;
+};
+template<>
+struct ResultSlots<void>
+{
+    struct Slot
+    {
+    };
+    using List = Slot;
+};
+
+/// The results and the end of a blocking call (map, starmap, apply), in the process pool
+/// (CollectingBatch) and the thread pool (CollectingThreadCall) alike: whoever runs the
+/// call fills its slots, each of its own chunk, then finish() ends it and wait() hands the
+/// results over or rethrows the call's error.
+template<class R>
+class CallResults
 {
 public:
-    explicit CollectingBatch(Source source)
-        : m_source(std::move(source))
-    {}
-    void setCount(qsizetype n)
-    {
-        count = n;
-        if constexpr (!std::is_void_v<R>)
-            m_results.resize(n);
-    }
+    using Slot = typename ResultSlots<R>::Slot;
 
-    void encode(qsizetype first, qsizetype n, Encoder &out) override
+    void resize(qsizetype n)
     {
-        m_source.encode(first, n, out);
-    }
-    void deliver(qsizetype first, qsizetype n, Decoder &in) override
-    {
-        if constexpr (std::is_void_v<R>) {
-            Q_UNUSED(first);
-            Q_UNUSED(n);
-            Q_UNUSED(in);
-        } else if constexpr (RawCodable<R>) {
-            in.readRaw(m_results.data() + first, n * qsizetype(sizeof(R)));
-        } else {
-            for (qsizetype i = 0; i < n; ++i)
-                m_results[first + i] = in.read<R>();
+        if constexpr (!std::is_void_v<R>) {
+            m_results.resize(n);
+            m_slots = m_results.data(); // once: the threads filling slots never touch the list
         }
     }
-    void fail(std::exception_ptr error) override { finish(std::move(error)); }
+    Slot *data() const { return m_slots; }
 
-    void complete() override { finish(nullptr); }
+    void finish(std::exception_ptr error)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_error = std::move(error);
+            m_finished = true;
+        }
+        m_done.store(true, std::memory_order_release);
+        m_finishedCondition.notify_all();
+    }
+    /// Whether finish() was called; without waiting.
+    bool done() const { return m_done.load(std::memory_order_acquire); }
 
-    /// Blocks until the batch is finished; returns the results or rethrows its error.
+    /// Blocks until finish(); returns the results or rethrows the call's error.
     auto wait()
     {
-        // A round trip to a worker takes microseconds: poll for a while, yielding the CPU,
-        // before paying for a sleep and a wake-up.
-        for (int i = 0; i < 100 && !m_done.load(std::memory_order_acquire); ++i)
-            std::this_thread::yield();
         std::unique_lock lock(m_mutex);
         m_finishedCondition.wait(lock, [this] { return m_finished; });
         if (m_error)
@@ -154,30 +170,63 @@ public:
     }
 
 private:
-    void finish(std::exception_ptr error)
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_error = std::move(error);
-            m_finished = true;
-        }
-        m_done.store(true, std::memory_order_release);
-        m_finishedCondition.notify_all();
-    }
-
-    struct Nothing
-    {
-    };
-    Source m_source;
-    // Results arrive in any order; a type without a default constructor waits in optionals.
-    using Slots = std::conditional_t<std::is_default_constructible_v<R>, QList<R>,
-                                     std::vector<std::optional<R>>>;
-    std::conditional_t<std::is_void_v<R>, Nothing, Slots> m_results;
+    typename ResultSlots<R>::List m_results;
+    Slot *m_slots = nullptr;
     std::mutex m_mutex;
     std::condition_variable m_finishedCondition;
     bool m_finished = false;
     std::atomic<bool> m_done{false};
     std::exception_ptr m_error;
+};
+
+/// Collects every result into one list for a blocking call (map, starmap, apply).
+template<class R, class Source>
+class CollectingBatch final : public Batch
+{
+public:
+    explicit CollectingBatch(Source source)
+        : m_source(std::move(source))
+    {}
+    void setCount(qsizetype n)
+    {
+        count = n;
+        m_results.resize(n);
+    }
+
+    void encode(qsizetype first, qsizetype n, Encoder &out) override
+    {
+        m_source.encode(first, n, out);
+    }
+    void deliver(qsizetype first, qsizetype n, Decoder &in) override
+    {
+        if constexpr (std::is_void_v<R>) {
+            Q_UNUSED(first);
+            Q_UNUSED(n);
+            Q_UNUSED(in);
+        } else if constexpr (RawCodable<R>) {
+            in.readRaw(m_results.data() + first, n * qsizetype(sizeof(R)));
+        } else {
+            for (qsizetype i = 0; i < n; ++i)
+                m_results.data()[first + i] = in.read<R>();
+        }
+    }
+    void fail(std::exception_ptr error) override { m_results.finish(std::move(error)); }
+
+    void complete() override { m_results.finish(nullptr); }
+
+    /// Blocks until the batch is finished; returns the results or rethrows its error.
+    auto wait()
+    {
+        // A round trip to a worker takes microseconds: poll for a while, yielding the CPU,
+        // before paying for a sleep and a wake-up.
+        for (int i = 0; i < 100 && !m_results.done(); ++i)
+            std::this_thread::yield();
+        return m_results.wait();
+    }
+
+private:
+    Source m_source;
+    CallResults<R> m_results;
 };
 
 /// Streams results into a QFuture (mapAsync, starmapAsync, applyAsync).

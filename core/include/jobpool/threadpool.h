@@ -148,30 +148,6 @@ private:
     std::tuple<Args...> m_args;
 };
 
-/// Where a blocking call keeps its results: in the list it returns, or, for a type without
-/// a default constructor, in optionals until the end.
-template<class R>
-struct ResultSlots
-{
-    using Slot = std::optional<R>;
-    using List = std::vector<Slot>;
-};
-template<class R>
-requires std::is_default_constructible_v<R>
-struct ResultSlots<R>
-{
-    using Slot = R;
-    using List = QList<R>;
-};
-template<>
-struct ResultSlots<void>
-{
-    struct Slot
-    {
-    };
-    using List = Slot;
-};
-
 /// Collects every result into one list for a blocking call (map, starmap, apply). Each
 /// thread writes only the slots of its own chunk.
 template<class Items>
@@ -184,68 +160,36 @@ public:
         : m_items(std::move(items))
     {
         count = n;
-        if constexpr (!std::is_void_v<R>) {
-            m_results.resize(n);
-            m_slots = m_results.data();
-        }
+        m_results.resize(n);
     }
 
     qsizetype run(qsizetype first, qsizetype n, std::exception_ptr &error) override
     {
+        typename CallResults<R>::Slot *out = m_results.data();
         qsizetype i = 0;
         try {
             for (; i < n && !stopping(); ++i) {
                 if constexpr (std::is_void_v<R>)
                     m_items(first + i);
                 else if constexpr (std::is_default_constructible_v<R>)
-                    m_slots[first + i] = m_items(first + i);
+                    out[first + i] = m_items(first + i);
                 else
-                    m_slots[first + i].emplace(m_items(first + i));
+                    out[first + i].emplace(m_items(first + i));
             }
         } catch (...) {
             error = std::current_exception();
         }
         return i;
     }
-    void fail(std::exception_ptr error) override { finish(std::move(error)); }
-    void complete() override { finish(nullptr); }
+    void fail(std::exception_ptr error) override { m_results.finish(std::move(error)); }
+    void complete() override { m_results.finish(nullptr); }
 
     /// Blocks until the call is finished; returns the results or rethrows its error.
-    auto wait()
-    {
-        std::unique_lock lock(m_mutex);
-        m_finishedCondition.wait(lock, [this] { return m_finished; });
-        if (m_error)
-            std::rethrow_exception(m_error);
-        if constexpr (std::is_default_constructible_v<R>) {
-            return std::move(m_results);
-        } else if constexpr (!std::is_void_v<R>) {
-            QList<R> results;
-            results.reserve(qsizetype(m_results.size()));
-            for (std::optional<R> &r : m_results)
-                results.append(std::move(*r));
-            return results;
-        }
-    }
+    auto wait() { return m_results.wait(); }
 
 private:
-    void finish(std::exception_ptr error)
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_error = std::move(error);
-            m_finished = true;
-        }
-        m_finishedCondition.notify_all();
-    }
-
     Items m_items;
-    typename ResultSlots<R>::List m_results;
-    typename ResultSlots<R>::Slot *m_slots = nullptr;
-    std::mutex m_mutex;
-    std::condition_variable m_finishedCondition;
-    bool m_finished = false;
-    std::exception_ptr m_error;
+    CallResults<R> m_results;
 };
 
 /// Streams results into a QFuture (mapAsync, starmapAsync, applyAsync), chunk by chunk, at
