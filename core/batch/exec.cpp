@@ -327,6 +327,7 @@ std::atomic<int> g_vforkLends{-1}; // -1: not known yet
                                 int reportFd)
 {
     report->borrowed = 1;
+    detail::releaseWorkerCpu();         // the command may use every CPU the pool may
     ::setpgid(0, 0);                    // its own group, so that a timeout takes all of it
     ::prctl(PR_SET_PDEATHSIG, SIGKILL); // and it dies with its worker
     ::signal(SIGINT, SIG_DFL);          // the worker ignores SIGINT; the command must not

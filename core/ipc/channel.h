@@ -16,7 +16,7 @@ namespace jobpool::ipc {
 struct ChannelHeader
 {
     static constexpr std::uint32_t kMagic = 0x4a50434e; // "JPCN"
-    static constexpr std::uint32_t kVersion = 5;
+    static constexpr std::uint32_t kVersion = 6;
 
     std::uint32_t magic = kMagic;
     std::uint32_t version = kVersion;
@@ -26,6 +26,9 @@ struct ChannelHeader
     /// The worker leaves (MessageKind::Recycled) once its own resident memory is above
     /// this after a Run message; 0: no limit. Set before the worker starts.
     std::uint64_t maxMemory = 0;
+    /// The CPU the worker keeps to (PoolOptions::pinWorkers); -1: any it inherited. Set
+    /// before the worker starts.
+    std::int32_t cpu = -1;
     alignas(64) Doorbell workerBell;
     /// Which units of each bulk region hold a message or an array lent out of one.
     alignas(64) BulkMap requestBulkMap;

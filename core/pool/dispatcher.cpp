@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <sched.h>
+
 namespace jobpool::detail {
 
 namespace {
@@ -31,7 +33,15 @@ Dispatcher::Dispatcher(const PoolOptions &options, QString program, Mailbox &mai
     , m_bell(static_cast<ipc::PoolBellHeader *>(bellSegment.data()))
     , m_launcher(launcher)
     , m_changed(std::move(changed))
-{}
+{
+    cpu_set_t usable;
+    if (m_options.pinWorkers && ::sched_getaffinity(0, sizeof usable, &usable) == 0) {
+        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+            if (CPU_ISSET(cpu, &usable))
+                m_cpus.push_back(cpu);
+        }
+    }
+}
 
 Dispatcher::~Dispatcher() = default;
 
@@ -432,9 +442,22 @@ void Dispatcher::handleResult(Worker &w, Decoder &message)
 
 int Dispatcher::liveWorkers() const
 {
-    return int(std::count_if(m_workers.begin(), m_workers.end(), [](const auto &p) {
-        return !p.second->retiring && !p.second->exitSent && !p.second->killRequested;
-    }));
+    return int(std::count_if(m_workers.begin(), m_workers.end(),
+                             [](const auto &p) { return p.second->live(); }));
+}
+
+int Dispatcher::freeCpu(int target) const
+{
+    if (m_cpus.size() < 2 || std::size_t(target) > m_cpus.size())
+        return -1; // one CPU, or more workers than CPUs: the kernel spreads them better
+    for (const int cpu : m_cpus) {
+        const bool taken = std::any_of(m_workers.begin(), m_workers.end(), [cpu](const auto &p) {
+            return p.second->cpu == cpu && p.second->live();
+        });
+        if (!taken)
+            return cpu;
+    }
+    return -1;
 }
 
 void Dispatcher::spawnWorkers()
@@ -462,6 +485,8 @@ void Dispatcher::spawnWorkers()
         w->startedAt = Clock::now();
         w->startedWall = QDateTime::currentDateTime();
         w->channel.setMaxMemory(m_options.maxWorkerMemory);
+        w->cpu = freeCpu(target);
+        w->channel.setCpu(w->cpu);
         if (!m_options.initializerTask.isEmpty()) {
             QByteArray message;
             Encoder out(message);

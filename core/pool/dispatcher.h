@@ -68,6 +68,9 @@ private:
     std::chrono::nanoseconds nextDeadline(Clock::time_point now) const;
     bool anythingToRead() const;
     int liveWorkers() const;
+    /// A CPU for a new worker to keep to: one no live worker has, or -1 when workers are
+    /// not pinned or \a target workers outnumber the CPUs.
+    int freeCpu(int target) const;
     void publish();
 
     const PoolOptions &m_options;
@@ -80,6 +83,7 @@ private:
     std::atomic<bool> m_changeNotifyPending{false};
 
     std::map<quint64, std::unique_ptr<Worker>> m_workers;
+    std::vector<int> m_cpus; ///< the CPUs the pool may use, when it pins its workers
     ChunkQueue m_queue;
     quint64 m_nextWorkerId = 1;
     int m_startFailures = 0;
@@ -99,6 +103,7 @@ struct Dispatcher::Worker
 {
     quint64 id = 0;
     WorkerChannel channel;
+    int cpu = -1; ///< the CPU it keeps to (PoolOptions::pinWorkers), or -1
     WorkerInfo::State state = WorkerInfo::State::Starting;
     qint64 pid = 0;
     qint64 publishedChildPid = 0; ///< the command's pid as the last snapshot showed it
@@ -117,6 +122,9 @@ struct Dispatcher::Worker
     qint64 tasksDone = 0;
     qint64 chunksAssigned = 0;
     int messagesInFlight = 0; ///< Run messages not answered yet
+
+    /// Counted among the pool's workers: not on its way out.
+    bool live() const { return !retiring && !exitSent && !killRequested; }
 
     /// How many of its chunks in flight, from the front, it had started when it died of
     /// \a signal (0: it exited).

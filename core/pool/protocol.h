@@ -72,6 +72,11 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid);
 /// signalling its process group; elsewhere does nothing.
 void publishChildPid(qint64 pid, qint64 tag = 0);
 
+/// In a child a task has just forked (or vforked) to become a command, before exec: gives
+/// it back the CPUs the worker inherited, when the worker keeps to one of them
+/// (PoolOptions::pinWorkers). A single system call, safe between vfork() and exec.
+void releaseWorkerCpu();
+
 /// A Process child: runs the call stored in the inherited segment. Returns the exit status.
 int runProcessChild(int callFd, pid_t parentPid);
 

@@ -21,6 +21,7 @@
 #include <cxxabi.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -32,6 +33,22 @@ bool g_isWorker = false;
 /// The header of this worker's channel, where the pid of a running command is published.
 ipc::ChannelHeader *g_channel = nullptr;
 ipc::PoolBellHeader *g_parentBell = nullptr;
+/// The CPUs this worker inherited, for the commands it starts, once it keeps to one.
+cpu_set_t g_inheritedCpus;
+bool g_keepsToCpu = false;
+
+/// Keeps this worker to \a cpu (-1: leaves it where it is). A failure (the CPU was taken
+/// away meanwhile) only leaves the worker unpinned.
+void keepToCpu(int cpu)
+{
+    if (cpu < 0 || cpu >= CPU_SETSIZE
+        || ::sched_getaffinity(0, sizeof g_inheritedCpus, &g_inheritedCpus) != 0)
+        return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    g_keepsToCpu = ::sched_setaffinity(0, sizeof one, &one) == 0;
+}
 
 /// A worker whose parent dies is sent this (PR_SET_PDEATHSIG) instead of SIGKILL, so that
 /// the command it runs goes with it together with everything that command started in its
@@ -91,6 +108,12 @@ void init(int &argc, char **argv)
 }
 
 namespace detail {
+
+void releaseWorkerCpu()
+{
+    if (g_keepsToCpu)
+        ::sched_setaffinity(0, sizeof g_inheritedCpus, &g_inheritedCpus);
+}
 
 void publishChildPid(qint64 pid, qint64 tag)
 {
@@ -368,6 +391,7 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
     g_channel = view.header;
     g_parentBell = static_cast<ipc::PoolBellHeader *>(bell.data());
     dieWithParentAndCommand(parentPid);
+    keepToCpu(view.header->cpu);
     // The segments stay mapped; their descriptors must not reach commands we run.
     channel.closeFd();
     bell.closeFd();

@@ -36,6 +36,8 @@ public:
     {
         m_view.header->maxMemory = bytes > 0 ? std::uint64_t(bytes) : 0;
     }
+    /// The worker keeps to \a cpu (-1: to the CPUs it inherits). Before the worker starts.
+    void setCpu(int cpu) { m_view.header->cpu = cpu; }
     /// Where to encode the next request: in place in the largest free stretch of the bulk
     /// region, moving on into \a scratch if it outgrows that.
     Encoder requestEncoder(QByteArray &scratch);

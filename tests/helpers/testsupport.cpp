@@ -89,6 +89,15 @@ QByteArray processState(pid_t pid)
     return statFields(pid).value(0);
 }
 
+QByteArray cpusAllowed(const QByteArray &status)
+{
+    for (const QByteArray &line : status.split('\n')) {
+        if (line.startsWith("Cpus_allowed_list:"))
+            return line.mid(line.indexOf(':') + 1).trimmed();
+    }
+    return "<none>";
+}
+
 qint64 processCpuTicks(pid_t pid)
 {
     const QList<QByteArray> fields = statFields(pid);

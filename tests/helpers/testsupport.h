@@ -28,6 +28,10 @@ QByteArray processState(pid_t pid);
 /// The CPU time a process has used (user + system), in clock ticks; -1 when it is gone.
 qint64 processCpuTicks(pid_t pid);
 
+/// The CPUs a /proc/PID/status text allows, as its Cpus_allowed_list line lists them
+/// ("0-3", "1"); "<none>" when it has no such line.
+QByteArray cpusAllowed(const QByteArray &status);
+
 /// Waits up to \a timeoutMs for this process to have no child left. Returns an empty
 /// string when none is; else kills what is left (so that one failing test does not spill
 /// into the next) and says which pids they were. For each suite's cleanup():

@@ -36,6 +36,13 @@ struct PoolOptions
     int retries = 0;                          ///< re-run a task whose worker died, this many times
     QString workerProgram{};                  ///< empty: this executable, re-launched
     std::chrono::milliseconds startTimeout{10000}; ///< a worker must be ready within this
+    /// Keep each worker on a CPU of its own, while there are no more workers than CPUs this
+    /// process may use. For workers that mostly start commands and wait for them: the
+    /// kernel then wakes a worker where it last ran instead of queueing it behind another
+    /// worker's command (docs/BENCHMARKS.md, "Workers on CPUs of their own"). Commands a
+    /// task starts through exec() get back the CPUs the pool was created with; a task's
+    /// own threads would stay on the worker's CPU, which is why this is off by default.
+    bool pinWorkers = false;
 
     /// A registered task every new worker runs once before its first task.
     template<class Fn, class... A>

@@ -126,6 +126,31 @@ private slots:
             readAll(QFile::decodeName(refused.lastAttempt.stderrPath)).contains("already exists"));
     }
 
+    // A batch's workers keep to a CPU each (PoolOptions::pinWorkers); the commands they
+    // start may run on every CPU this process may.
+    void commandsRunOnEveryCpuTheirWorkerOnOne()
+    {
+        const QByteArray ours = cpusAllowed(readAll(QStringLiteral("/proc/self/status")));
+        BatchSession session(options(2));
+        QSignalSpy finished(&session, &BatchSession::batchFinished);
+        const qint64 batch = session.submit(
+            {.templateArgv = {"sh", "-c", "cat /proc/self/status; echo ---; cat /proc/$PPID/status",
+                              "sh", "{}"},
+             .inputs = {"x"}});
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
+        const JobRecord job = *session.store().job({batch, 1});
+        QCOMPARE(job.state, JobState::Done);
+        const QByteArray both = readAll(QFile::decodeName(job.lastAttempt.stdoutPath));
+        const qsizetype mark = both.indexOf("\n---\n");
+        QVERIFY2(mark > 0, both.constData());
+        QCOMPARE(cpusAllowed(both.left(mark)), ours);
+        const QByteArray worker = cpusAllowed(both.mid(mark));
+        if (ours.contains('-') || ours.contains(','))
+            QVERIFY2(!worker.contains('-') && !worker.contains(','), worker.constData());
+        else
+            QCOMPARE(worker, ours); // one CPU: nothing to keep to
+    }
+
     // A template that cannot be parsed is refused before anything is stored.
     void badTemplate()
     {
