@@ -21,6 +21,11 @@ namespace {
 /// Up to what size small chunks share one Run message.
 constexpr qsizetype kPackLimit = 16 * 1024;
 
+/// How often a busy worker's channel is looked at for the pid of a command it started:
+/// the processes view shows it, and signals for a job go to it, this much later at most
+/// (plus the 50 ms a snapshot is held back).
+constexpr std::chrono::milliseconds kCommandPollInterval{50};
+
 } // namespace
 
 Dispatcher::Dispatcher(const PoolOptions &options, QString program, Mailbox &mailbox,
@@ -537,6 +542,9 @@ std::chrono::nanoseconds Dispatcher::nextDeadline(Clock::time_point now) const
             next = std::min(next, w->startedAt + m_options.startTimeout);
         else if (m_options.taskTimeout.count() > 0 && !w->inFlight.empty())
             next = std::min(next, w->chunkStartedAt + m_options.taskTimeout);
+        // A command a task starts is not rung about (publishChildPid): look for it.
+        if (!w->inFlight.empty())
+            next = std::min(next, now + kCommandPollInterval);
     }
     if (m_dirty)
         next = std::min(next, m_lastPublish + std::chrono::milliseconds(50));

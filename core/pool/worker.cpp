@@ -32,7 +32,6 @@ namespace {
 bool g_isWorker = false;
 /// The header of this worker's channel, where the pid of a running command is published.
 ipc::ChannelHeader *g_channel = nullptr;
-ipc::PoolBellHeader *g_parentBell = nullptr;
 /// The CPUs this worker inherited, for the commands it starts, once it keeps to one.
 cpu_set_t g_inheritedCpus;
 bool g_keepsToCpu = false;
@@ -121,10 +120,9 @@ void publishChildPid(qint64 pid, qint64 tag)
         return;
     g_channel->childTag.store(tag, std::memory_order_relaxed);
     g_channel->childPid.store(pid, std::memory_order_release);
-    // A start is news for the parent (it signals running commands by these pids); an end
+    // No ring: the parent looks while the worker is busy (a wake-up of the parent per
+    // command would cost more than the command's start, docs/BENCHMARKS.md), and an end
     // is followed by the task's result, which rings anyway.
-    if (pid != 0)
-        g_parentBell->parentBell.ring();
 }
 
 std::pair<QString, QString> describeException(const std::exception_ptr &error)
@@ -389,7 +387,6 @@ int runWorker(int channelFd, int bellFd, pid_t parentPid)
         return 2;
     }
     g_channel = view.header;
-    g_parentBell = static_cast<ipc::PoolBellHeader *>(bell.data());
     dieWithParentAndCommand(parentPid);
     keepToCpu(view.header->cpu);
     // The segments stay mapped; their descriptors must not reach commands we run.
