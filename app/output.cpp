@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include <sys/stat.h>
+
 namespace jobpool::app {
 namespace {
 
@@ -91,9 +93,15 @@ void OutputPrinter::print(const Done &job, qint64)
 void OutputPrinter::copy(const QByteArray &path, Stream &stream, std::FILE *to,
                          const QByteArray &tag, bool wholeLinesOnly)
 {
-    QFile file(QFile::decodeName(path));
-    const bool grown =
-        !path.isEmpty() && file.open(QIODevice::ReadOnly) && file.size() > stream.offset;
+    // Most jobs' logs are no file at all (a quiet command leaves none): one stat() tells,
+    // before QFile does more to say the same.
+    struct stat st
+    {
+    };
+    const bool longer =
+        !path.isEmpty() && ::stat(path.constData(), &st) == 0 && st.st_size > stream.offset;
+    QFile file(longer ? QFile::decodeName(path) : QString());
+    const bool grown = longer && file.open(QIODevice::ReadOnly);
     // When nothing came since --line-buffer's last poll, a line it held back may still need
     // printing: below, tagged like the others.
     if (grown)

@@ -141,7 +141,9 @@ public:
         {
         };
         if (::fstat(fd, &st) == 0 && st.st_size == 0) {
-            ::unlink(path.constData());
+            // unlink() takes the folder's lock even for a name that is not there: most are not.
+            if (::access(path.constData(), F_OK) == 0)
+                ::unlink(path.constData());
             const QByteArray folder = path.left(std::max<qsizetype>(path.lastIndexOf('/'), 1));
             if (m_spares.size() < 4) {
                 m_spares.emplace_back(folder, fd);
