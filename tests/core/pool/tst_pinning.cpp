@@ -49,14 +49,16 @@ QList<int> cpusOf(pid_t pid = 0)
     return cpus;
 }
 
-/// The pool's workers once \a count of them have started, none of them \a gone.
+/// The pool's workers once \a count of them are ready (a worker keeps to its CPU before
+/// it says so), none of them \a gone.
 QList<WorkerInfo> startedWorkers(const Pool &pool, int count, qint64 gone = 0)
 {
     const auto started = [&] {
         const QList<WorkerInfo> workers = pool.workers();
         return workers.size() == count
-               && std::all_of(workers.begin(), workers.end(),
-                              [gone](const WorkerInfo &w) { return w.pid > 0 && w.pid != gone; });
+               && std::all_of(workers.begin(), workers.end(), [gone](const WorkerInfo &w) {
+                      return w.state == WorkerInfo::State::Idle && w.pid != gone;
+                  });
     };
     if (!QTest::qWaitFor(started, Patience))
         return {};
