@@ -74,6 +74,11 @@ void Dispatcher::run()
             continue;
         if (m_dirty)
             publish();
+        const bool allBusy = std::all_of(m_workers.begin(), m_workers.end(),
+                                         [](const auto &p) { return !p.second->inFlight.empty(); });
+        const qint64 backlog = allBusy && !m_workers.empty() ? m_queue.pendingChunks() : 0;
+        if (m_mailbox.backlog.load(std::memory_order_relaxed) != backlog)
+            m_mailbox.backlog.store(backlog, std::memory_order_release);
         auto timeout = nextDeadline(now);
         m_bell->parentBell.wait(
             [this] {

@@ -36,6 +36,10 @@ struct Mailbox
     std::vector<std::pair<std::shared_ptr<Batch>, int>> batches;
     std::vector<WorkerEvent> events;
     std::atomic<bool> pending{false};
+    /// Chunks the dispatcher held back while its workers were busy, as it last saw before
+    /// it slept (0 when one was idle). A call queued behind this many is not rung about:
+    /// a result comes first, or the dispatcher's look at its busy workers (50 ms).
+    alignas(64) std::atomic<qint64> backlog{0};
     int target = 1;
     bool closed = false;
     bool terminating = false;
