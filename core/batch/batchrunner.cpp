@@ -94,10 +94,10 @@ void BatchRunner::start()
         options.workers = m_setup.options.jobSlots;
         options.workerProgram = m_setup.workerProgram;
         options.maxWorkerMemory = m_setup.maxWorkerMemory;
-        // Workers that start commands keep to a CPU each (the commands do not): the kernel
-        // then no longer queues a worker behind another's command while a CPU idles, worth
-        // 6-10% on short jobs (docs/BENCHMARKS.md). Not for the built-ins, which are the
-        // work itself and must be free to move away from a busy CPU.
+        // With a slot per CPU, workers that start commands keep to a CPU each (the commands
+        // do not): the kernel then no longer queues a worker behind another's command while
+        // a CPU idles, worth 6-10% on short jobs (docs/BENCHMARKS.md). Not for the
+        // built-ins, which are the work itself and must be free to leave a busy CPU.
         options.pinWorkers =
             m_setup.command->isShell() || !m_setup.command->arguments().value(0).startsWith('@');
         m_executor = std::make_unique<detail::LocalExecutor>(options, this);

@@ -458,8 +458,11 @@ int Dispatcher::liveWorkers() const
 
 int Dispatcher::freeCpu(int target) const
 {
-    if (m_cpus.size() < 2 || std::size_t(target) > m_cpus.size())
-        return -1; // one CPU, or more workers than CPUs: the kernel spreads them better
+    // Only a pool that fills every CPU: with fewer workers, the kernel has idle CPUs to
+    // wake them on (and two runs on a large machine would pin to the same few); with more,
+    // it spreads them better.
+    if (m_cpus.size() < 2 || std::size_t(target) != m_cpus.size())
+        return -1;
     for (const int cpu : m_cpus) {
         const bool taken = std::any_of(m_workers.begin(), m_workers.end(), [cpu](const auto &p) {
             return p.second->cpu == cpu && p.second->live();

@@ -69,7 +69,7 @@ private:
     bool anythingToRead() const;
     int liveWorkers() const;
     /// A CPU for a new worker to keep to: one no live worker has, or -1 when workers are
-    /// not pinned or \a target workers outnumber the CPUs.
+    /// not pinned or \a target workers are not as many as the CPUs.
     int freeCpu(int target) const;
     void publish();
 

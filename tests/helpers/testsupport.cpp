@@ -10,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 
+#include <sched.h>
 #include <unistd.h>
 
 namespace jobpool::test {
@@ -96,6 +97,12 @@ QByteArray cpusAllowed(const QByteArray &status)
             return line.mid(line.indexOf(':') + 1).trimmed();
     }
     return "<none>";
+}
+
+int usableCpuCount()
+{
+    cpu_set_t set;
+    return ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
 }
 
 qint64 processCpuTicks(pid_t pid)

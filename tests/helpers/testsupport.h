@@ -31,6 +31,8 @@ qint64 processCpuTicks(pid_t pid);
 /// The CPUs a /proc/PID/status text allows, as its Cpus_allowed_list line lists them
 /// ("0-3", "1"); "<none>" when it has no such line.
 QByteArray cpusAllowed(const QByteArray &status);
+/// How many CPUs this process may run on (as a pool started from it counts them).
+int usableCpuCount();
 
 /// Waits up to \a timeoutMs for this process to have no child left. Returns an empty
 /// string when none is; else kills what is left (so that one failing test does not spill

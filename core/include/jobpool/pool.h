@@ -36,7 +36,7 @@ struct PoolOptions
     int retries = 0;                          ///< re-run a task whose worker died, this many times
     QString workerProgram{};                  ///< empty: this executable, re-launched
     std::chrono::milliseconds startTimeout{10000}; ///< a worker must be ready within this
-    /// Keep each worker on a CPU of its own, while there are no more workers than CPUs this
+    /// Keep each worker on a CPU of its own, when there are as many workers as CPUs this
     /// process may use. For workers that mostly start commands and wait for them: the
     /// kernel then wakes a worker where it last ran instead of queueing it behind another
     /// worker's command (docs/BENCHMARKS.md, "Workers on CPUs of their own"). Commands a

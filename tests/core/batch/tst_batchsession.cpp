@@ -126,12 +126,12 @@ private slots:
             readAll(QFile::decodeName(refused.lastAttempt.stderrPath)).contains("already exists"));
     }
 
-    // A batch's workers keep to a CPU each (PoolOptions::pinWorkers); the commands they
-    // start may run on every CPU this process may.
+    // A batch with a slot per CPU keeps each worker to a CPU (PoolOptions::pinWorkers); the
+    // commands they start may run on every CPU this process may.
     void commandsRunOnEveryCpuTheirWorkerOnOne()
     {
         const QByteArray ours = cpusAllowed(readAll(QStringLiteral("/proc/self/status")));
-        BatchSession session(options(2));
+        BatchSession session(options(usableCpuCount()));
         QSignalSpy finished(&session, &BatchSession::batchFinished);
         const qint64 batch = session.submit(
             {.templateArgv = {"sh", "-c", "cat /proc/self/status; echo ---; cat /proc/$PPID/status",

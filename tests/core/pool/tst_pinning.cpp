@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// PoolOptions::pinWorkers with real worker processes: each worker keeps to a CPU of its
-// own and no two share one; a worker that replaces a dead one takes the CPU it left; with
-// more workers than CPUs, or without the option, every worker keeps the CPUs it inherited;
-// and a command a pinned worker starts through jobpool::exec() gets all of them back.
+// PoolOptions::pinWorkers with real worker processes: with as many workers as CPUs, each
+// keeps to a CPU of its own and no two share one; a worker that replaces a dead one takes
+// the CPU it left; with fewer or more workers than CPUs, or without the option, every
+// worker keeps the CPUs it inherited; and a command a pinned worker starts through
+// jobpool::exec() gets all of them back.
 //
 // This executable is also the pool's worker program: main() hands over to jobpool::init().
 #include "testsupport.h"
@@ -91,9 +92,10 @@ private slots:
     {
         if (m_cpus.size() < 2)
             QSKIP("one CPU: nothing to keep to");
-        Pool pool({.workers = 2, .pinWorkers = true});
-        const QList<WorkerInfo> workers = startedWorkers(pool, 2);
-        QCOMPARE(workers.size(), 2);
+        const int n = int(m_cpus.size());
+        Pool pool({.workers = n, .pinWorkers = true});
+        const QList<WorkerInfo> workers = startedWorkers(pool, n);
+        QCOMPARE(workers.size(), n);
         QSet<int> taken;
         for (const WorkerInfo &w : workers) {
             const QList<int> cpus = cpusOf(pid_t(w.pid));
@@ -101,7 +103,7 @@ private slots:
             QVERIFY2(m_cpus.contains(cpus.front()), "a CPU this process may not use");
             taken.insert(cpus.front());
         }
-        QCOMPARE(taken.size(), 2); // no two on one CPU
+        QCOMPARE(taken.size(), n); // no two on one CPU
     }
 
     // A worker that dies is replaced on the CPU it left, not on one a live worker has.
@@ -109,29 +111,36 @@ private slots:
     {
         if (m_cpus.size() < 2)
             QSKIP("one CPU: nothing to keep to");
-        Pool pool({.workers = 2, .pinWorkers = true});
-        const QList<WorkerInfo> before = startedWorkers(pool, 2);
-        QCOMPARE(before.size(), 2);
+        const int n = int(m_cpus.size());
+        Pool pool({.workers = n, .pinWorkers = true});
+        const QList<WorkerInfo> before = startedWorkers(pool, n);
+        QCOMPARE(before.size(), n);
+        QSet<qint64> survivors;
+        for (const WorkerInfo &w : before)
+            survivors.insert(w.pid);
         const qint64 victim = before.front().pid;
+        survivors.remove(victim);
         const QList<int> itsCpu = cpusOf(pid_t(victim));
         QCOMPARE(itsCpu.size(), 1);
         QVERIFY(::kill(pid_t(victim), SIGKILL) == 0);
-        const QList<WorkerInfo> after = startedWorkers(pool, 2, victim);
-        QCOMPARE(after.size(), 2);
+        const QList<WorkerInfo> after = startedWorkers(pool, n, victim);
+        QCOMPARE(after.size(), n);
         for (const WorkerInfo &w : after) {
-            if (w.pid != before.back().pid)
+            if (!survivors.contains(w.pid))
                 QCOMPARE(cpusOf(pid_t(w.pid)), itsCpu);
         }
     }
 
-    // More workers than CPUs share them as the kernel sees fit; so do workers of a pool
-    // that was not asked to pin them.
+    // Fewer or more workers than CPUs share them as the kernel sees fit; so do workers of a
+    // pool that was not asked to pin them.
     void unpinnedWorkersKeepTheInheritedCpus_data()
     {
         QTest::addColumn<int>("workers");
         QTest::addColumn<bool>("pin");
         QTest::newRow("not asked") << 2 << false;
         QTest::newRow("more workers than CPUs") << int(m_cpus.size()) + 1 << true;
+        if (m_cpus.size() > 1)
+            QTest::newRow("fewer workers than CPUs") << int(m_cpus.size()) - 1 << true;
     }
     void unpinnedWorkersKeepTheInheritedCpus()
     {
@@ -149,7 +158,7 @@ private slots:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        Pool pool({.workers = 1, .pinWorkers = true});
+        Pool pool({.workers = int(m_cpus.size()), .pinWorkers = true});
         ExecRequest request;
         request.argv = {"sh", "-c", "cat /proc/self/status; echo ---; cat /proc/$PPID/status"};
         request.stdoutPath = QFile::encodeName(dir.filePath(QStringLiteral("out")));
