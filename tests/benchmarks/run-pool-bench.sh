@@ -16,116 +16,33 @@ set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd -- "$here/../.." && pwd)
+script=run-pool-bench
 case_timeout=${JOBPOOL_BENCH_TIMEOUT:-120}
 cases=(map1m apply_async apply_rtt echo64m start fib rss array256 lock_counter)
 
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
+# shellcheck source=common.sh
+. "$here/common.sh"
 
-say() { printf '%s\n' "$*" >&2; }
-
-# --- build --------------------------------------------------------------------------------
-commands=()
-# step COMMAND...: runs one build step in the source tree, its output kept out of the report.
-step() {
-    commands+=("(cd $root && $*)")
-    say "building: $*"
-    if ! (cd -- "$root" && "$@") >"$work/build.log" 2>&1; then
-        tail -n 40 "$work/build.log" >&2
-        say "run-pool-bench: '$*' failed"
-        exit 1
-    fi
-}
-if [[ $# -ge 1 ]]; then
-    build_dir=$(cd -- "$1" && pwd)
-else
-    build_dir=$root/build/bench
-    step cmake --preset bench -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
-    step cmake --build --preset bench --target bench_pool
-fi
+bench_program bench_pool "${1:-}"
 bench=$build_dir/bin/bench_pool
 anchor=$here/pool_anchor.py
-if [[ ! -x $bench ]]; then
-    say "run-pool-bench: no $bench (build the bench_pool target first)"
-    exit 1
-fi
 commands+=("timeout $case_timeout python3 $anchor --case CASE"
            "timeout $case_timeout $bench --case CASE")
 
-# --- run ----------------------------------------------------------------------------------
-# run_case OUT CASE COMMAND...: appends the program's lines to OUT; a timeout or a crash
-# becomes an `error` line so that the table can say what happened.
-run_case() {
-    local out=$1 name=$2 status=0
-    shift 2
-    timeout "$case_timeout" "$@" --case "$name" >"$work/case.out" 2>"$work/case.err" || status=$?
-    cat "$work/case.out" >>"$out"
-    if ((status == 124)); then
-        echo "error case=$name message=timed out after ${case_timeout}s" >>"$out"
-    elif ((status != 0)) && ! grep -q "^error case=$name" "$work/case.out"; then
-        echo "error case=$name message=exit status $status: $(tail -n 1 "$work/case.err")" >>"$out"
-    fi
-}
-
-started=$SECONDS
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for name in "${cases[@]}"; do
-    say "running $name: Python"
-    run_case "$work/python.out" "$name" python3 "$anchor"
-    say "running $name: JobPool"
-    run_case "$work/jobpool.out" "$name" "$bench"
-done
-
-# --- machine ------------------------------------------------------------------------------
-cache=$build_dir/CMakeCache.txt
-cache_value() { { sed -n "s/^$1:[A-Z]*=//p" "$cache" 2>/dev/null || true; } | head -n 1; }
-cxx=$(cache_value CMAKE_CXX_COMPILER)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain 2>/dev/null) ]]; then
-    commit+=" (with uncommitted changes)"
-fi
-
-echo "## Pool benchmark: Python multiprocessing vs JobPool (2 workers each)"
-echo
-echo '```'
-echo "date:      $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "commit:    $commit"
-echo "machine:   $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-echo "memory:    $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-echo "kernel:    $(uname -srm)"
-echo "load avg:  $load_before before the run (1, 5, 15 min); the run took $((SECONDS - started)) s"
-echo "python:    $(python3 -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
-echo "compiler:  $( [[ -n $cxx ]] && "$cxx" --version | head -n 1 || echo unknown), $(cache_value CMAKE_BUILD_TYPE)"
-echo "qt:        $(sed -n 's/^info jobpool=.* qt=\([^ ]*\).*/\1/p' "$work/jobpool.out" | head -n 1)"
-echo "commands:"
-for c in "${commands[@]}"; do
-    echo "  $c"
-done
-echo "  (CASE in: ${cases[*]}; Python then JobPool, one case at a time, nothing pinned)"
-echo '```'
-echo
+run_both "$anchor" "$bench" "${cases[@]}"
+bench_header "Pool benchmark: Python multiprocessing vs JobPool (2 workers each)" "${cases[*]}"
 
 # --- report -------------------------------------------------------------------------------
-python3 - "$work/python.out" "$work/jobpool.out" <<'EOF'
+python3 -B - "$here" "$work/python.out" "$work/jobpool.out" <<'EOF'
 import sys
 
+sys.path.insert(0, sys.argv[1])
+from benchreport import HIGHER, LOWER, parse, print_notes, print_table, ratio  # noqa: E402
 
-def parse(path):
-    values, notes = {}, []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-            if line.startswith("case="):
-                values[fields["case"]] = float(fields["value"])
-            elif line.startswith(("info case=", "error case=")):
-                notes.append(line.rstrip("\n"))
-    return values, notes
-
-
-python, python_notes = parse(sys.argv[1])
-jobpool, jobpool_notes = parse(sys.argv[2])
-
-HIGHER, LOWER = "higher", "lower"
+python, python_notes = parse(sys.argv[2])
+jobpool, jobpool_notes = parse(sys.argv[3])
 
 
 def fmt_rate(v):
@@ -174,48 +91,25 @@ table = [("case", "Python", "JobPool", "ratio", "target", "result")]
 misses = 0
 for label, pkey, jkey, fmt, better, target, verdict in rows:
     p, j = python.get(pkey), jobpool.get(jkey)
-    ratio = None
-    if p is not None and j is not None and pkey != "rss_growth" and p > 0 and j > 0:
-        ratio = j / p if better == HIGHER else p / j
+    r = ratio(p, j, better) if pkey != "rss_growth" else None
     if verdict is None:
         result = "info"
     elif j is None:
         result = "ERROR"
     else:
-        result = "PASS" if verdict(j, ratio) else "MISS"
+        result = "PASS" if verdict(j, r) else "MISS"
     misses += result in ("MISS", "ERROR")
     table.append((label,
                   fmt(p) if p is not None else "—",
                   fmt(j) if j is not None else "—",
-                  f"{ratio:.2f}×" if ratio is not None else "—",
+                  f"{r:.2f}×" if r is not None else "—",
                   target, result))
 
-widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-right = {1, 2, 3}
-
-
-def line(row):
-    cells = [c.rjust(w) if i in right else c.ljust(w)
-             for i, (c, w) in enumerate(zip(row, widths))]
-    return "| " + " | ".join(cells) + " |"
-
-
-print(line(table[0]))
-print("|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
-                     for i, w in enumerate(widths)) + "|")
-for row in table[1:]:
-    print(line(row))
+print_table(table, right={1, 2, 3})
 print()
 print("Ratio: how many times better JobPool is (throughput: JobPool / Python; "
       "latency and time: Python / JobPool). GB = 10^9 bytes.")
-if python_notes or jobpool_notes:
-    print()
-    print("```")
-    for note in python_notes:
-        print("python   " + note)
-    for note in jobpool_notes:
-        print("jobpool  " + note)
-    print("```")
+print_notes(python_notes, jobpool_notes)
 print()
 print(f"{len(rows) - 1 - misses} of {len(rows) - 1} targets met.")
 EOF

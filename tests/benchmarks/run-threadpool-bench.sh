@@ -28,38 +28,17 @@ set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd -- "$here/../.." && pwd)
+script=run-threadpool-bench
 case_timeout=${JOBPOOL_BENCH_TIMEOUT:-120}
 cases=(io burst cpu start)
 
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
+# shellcheck source=common.sh
+. "$here/common.sh"
 
-say() { printf '%s\n' "$*" >&2; }
-
-# --- build --------------------------------------------------------------------------------
-commands=()
-# step COMMAND...: runs one build step in the source tree, its output kept out of the report.
-step() {
-    commands+=("(cd $root && $*)")
-    say "building: $*"
-    if ! (cd -- "$root" && "$@") >"$work/build.log" 2>&1; then
-        tail -n 40 "$work/build.log" >&2
-        say "run-threadpool-bench: '$*' failed"
-        exit 1
-    fi
-}
-if [[ $# -ge 1 ]]; then
-    build_dir=$(cd -- "$1" && pwd)
-else
-    build_dir=$root/build/bench
-    step cmake --preset bench -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
-    step cmake --build --preset bench --target bench_threadpool
-fi
+bench_program bench_threadpool "${1:-}"
 bench=$build_dir/bin/bench_threadpool
-if [[ ! -x $bench ]]; then
-    say "run-threadpool-bench: no $bench (build the bench_threadpool target first)"
-    exit 1
-fi
 if ! command -v python3 >/dev/null; then
     say "run-threadpool-bench: python3 is needed (for the Python anchors and the table)"
     exit 1
@@ -70,72 +49,17 @@ sed -n '/^# --- BEGIN threadpool_anchor.py$/,/^# --- END threadpool_anchor.py$/p
 commands+=("timeout $case_timeout python3 threadpool_anchor.py --case CASE   (the Python at the end of $(basename -- "${BASH_SOURCE[0]}"))"
            "timeout $case_timeout $bench --case CASE")
 
-# --- run ----------------------------------------------------------------------------------
-# run_case OUT CASE COMMAND...: appends the program's lines to OUT; a timeout or a crash
-# becomes an `error` line so that the table can say what happened.
-run_case() {
-    local out=$1 name=$2 status=0
-    shift 2
-    timeout "$case_timeout" "$@" --case "$name" >"$work/case.out" 2>"$work/case.err" || status=$?
-    cat "$work/case.out" >>"$out"
-    if ((status == 124)); then
-        echo "error case=$name message=timed out after ${case_timeout}s" >>"$out"
-    elif ((status != 0)) && ! grep -q "^error case=$name" "$work/case.out"; then
-        echo "error case=$name message=exit status $status: $(tail -n 1 "$work/case.err")" >>"$out"
-    fi
-}
+run_both "$anchor" "$bench" "${cases[@]}"
+bench_header "ThreadPool benchmark: threads vs processes, in Python and in JobPool" "${cases[*]}"
 
-started=$SECONDS
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for name in "${cases[@]}"; do
-    say "running $name: Python"
-    run_case "$work/python.out" "$name" python3 "$anchor"
-    say "running $name: JobPool"
-    run_case "$work/jobpool.out" "$name" "$bench"
-done
-
-# --- machine ------------------------------------------------------------------------------
-cache=$build_dir/CMakeCache.txt
-cache_value() { { sed -n "s/^$1:[A-Z]*=//p" "$cache" 2>/dev/null || true; } | head -n 1; }
-cxx=$(cache_value CMAKE_CXX_COMPILER)
-
-echo "## ThreadPool benchmark: threads vs processes, in Python and in JobPool"
-echo
-echo '```'
-echo "date:      $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine:   $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-echo "kernel:    $(uname -srm)"
-echo "load avg:  $load_before before the run (1, 5, 15 min); the run took $((SECONDS - started)) s"
-echo "python:    $(python3 -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
-echo "compiler:  $( [[ -n $cxx ]] && "$cxx" --version | head -n 1 || echo unknown), $(cache_value CMAKE_BUILD_TYPE)"
-echo "qt:        $(sed -n 's/^info jobpool=.* qt=\([^ ]*\).*/\1/p' "$work/jobpool.out" | head -n 1)"
-echo "commands:"
-for c in "${commands[@]}"; do
-    echo "  $c"
-done
-echo "  (CASE in: ${cases[*]}; Python then JobPool, one case at a time, nothing pinned)"
-echo '```'
-echo
-
-# --- report -------------------------------------------------------------------------------
-python3 - "$work/python.out" "$work/jobpool.out" <<'REPORT'
+python3 -B - "$here" "$work/python.out" "$work/jobpool.out" <<'REPORT'
 import sys
 
+sys.path.insert(0, sys.argv[1])
+from benchreport import parse, print_notes, print_table  # noqa: E402
 
-def parse(path):
-    values, notes = {}, []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-            if line.startswith("case="):
-                values[fields["case"]] = float(fields["value"])
-            elif line.startswith(("info case=", "error case=")):
-                notes.append(line.rstrip("\n"))
-    return values, notes
-
-
-python, python_notes = parse(sys.argv[1])
-jobpool, jobpool_notes = parse(sys.argv[2])
+python, python_notes = parse(sys.argv[2])
+jobpool, jobpool_notes = parse(sys.argv[3])
 
 IO_SERIAL_MS = 200 * 20.0  # 200 requests of 20 ms, one at a time
 
@@ -181,34 +105,13 @@ for label, get, fmt, ideal in rows:
     cells.append(ideal)
     table.append(tuple(cells))
 
-widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-right = {1, 2, 3, 4, 5}
-
-
-def line(row):
-    cells = [c.rjust(w) if i in right else c.ljust(w)
-             for i, (c, w) in enumerate(zip(row, widths))]
-    return "| " + " | ".join(cells) + " |"
-
-
-print(line(table[0]))
-print("|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
-                     for i, w in enumerate(widths)) + "|")
-for row in table[1:]:
-    print(line(row))
+print_table(table, right={1, 2, 3, 4, 5})
 print()
 print("Wall times: the best of 3 — maps of chunk size 1 on a warm pool, except the burst, "
       "which includes making and ending its pool; start-up: the median of 5. Each program "
       "calibrates its CPU task to ~5 ms in its own language, so the CPU rows compare "
       "speed-ups, not languages.")
-if python_notes or jobpool_notes:
-    print()
-    print("```")
-    for note in python_notes:
-        print("python   " + note)
-    for note in jobpool_notes:
-        print("jobpool  " + note)
-    print("```")
+print_notes(python_notes, jobpool_notes)
 REPORT
 exit 0
 
