@@ -7,9 +7,10 @@
 //
 //   bench_pool [--case NAME]... [--list]
 
+#include "benchcases.h"
+
 #include <jobpool/jobpool.h>
 
-#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
 #include <QRandomGenerator>
@@ -26,6 +27,11 @@
 #include <optional>
 #include <stdexcept>
 #include <vector>
+
+using jobpool::bench::check;
+using jobpool::bench::Clock;
+using jobpool::bench::report;
+using jobpool::bench::secondsSince;
 
 namespace {
 
@@ -44,13 +50,6 @@ constexpr int FibTasks = 16;
 constexpr int FibRepeats = 15; // runs of ~25 ms: take the best of many
 constexpr int RssBatches = 10;
 constexpr qsizetype RssBatchItems = 100'000;
-
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 } // namespace
 
@@ -93,20 +92,6 @@ namespace {
 
 // --- helpers ----------------------------------------------------------------------------
 
-class WrongResult final : public std::runtime_error
-{
-public:
-    explicit WrongResult(const char *what)
-        : std::runtime_error(what)
-    {}
-};
-
-void check(bool condition, const char *what)
-{
-    if (!condition)
-        throw WrongResult(what);
-}
-
 /// Kept below 2^15 so that x*x fits an int; pool_anchor.py uses the same values.
 QList<int> inputs(qsizetype n)
 {
@@ -130,12 +115,6 @@ qint64 sum(const QList<int> &values)
     for (int v : values)
         total += v;
     return total;
-}
-
-void report(const char *name, double value, const char *unit)
-{
-    std::printf("case=%s value=%.6g unit=%s\n", name, value, unit);
-    std::fflush(stdout);
 }
 
 template<class T>
@@ -360,13 +339,7 @@ void caseLockCounter()
     report("lock_counter", seconds, "s");
 }
 
-struct Case
-{
-    const char *name;
-    void (*run)();
-};
-
-constexpr Case Cases[] = {
+constexpr jobpool::bench::Case Cases[] = {
     {"map1m", caseMap1m},
     {"apply_async", caseApplyAsync},
     {"apply_rtt", caseApplyRtt},
@@ -385,46 +358,9 @@ int main(int argc, char **argv)
     jobpool::init(argc, argv); // a worker never returns from here
     QCoreApplication app(argc, argv);
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("JobPool pool benchmark; prints case=NAME value=X unit=U lines."));
-    parser.addHelpOption();
-    const QCommandLineOption caseOption(QStringLiteral("case"),
-                                        QStringLiteral("Run only this case (repeatable)."),
-                                        QStringLiteral("name"));
-    const QCommandLineOption listOption(QStringLiteral("list"),
-                                        QStringLiteral("List the cases and exit."));
-    parser.addOptions({caseOption, listOption});
-    parser.process(app);
-
-    if (parser.isSet(listOption)) {
-        for (const Case &c : Cases)
-            std::printf("%s\n", c.name);
-        return 0;
-    }
-
-    const QStringList wanted = parser.values(caseOption);
-    for (const QString &name : wanted) {
-        if (std::none_of(std::begin(Cases), std::end(Cases),
-                         [&](const Case &c) { return name == QLatin1String(c.name); })) {
-            std::fprintf(stderr, "bench_pool: unknown case %s (see --list)\n", qPrintable(name));
-            return 2;
-        }
-    }
-
-    std::printf("info jobpool=%s qt=%s workers=%d\n", JOBPOOL_VERSION_STRING, qVersion(), Workers);
-    int failures = 0;
-    for (const Case &c : Cases) {
-        if (!wanted.isEmpty() && !wanted.contains(QLatin1String(c.name)))
-            continue;
-        try {
-            c.run();
-        } catch (const std::exception &e) {
-            // One broken case must not hide the figures of the others.
-            std::printf("error case=%s message=%s\n", c.name, e.what());
-            std::fflush(stdout);
-            ++failures;
-        }
-    }
-    return failures == 0 ? 0 : 1;
+    const QByteArray workers = " workers=" + QByteArray::number(Workers);
+    return jobpool::bench::runCases(
+        app, "bench_pool",
+        QStringLiteral("JobPool pool benchmark; prints case=NAME value=X unit=U lines."), Cases,
+        workers.constData());
 }

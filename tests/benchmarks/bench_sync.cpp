@@ -8,9 +8,10 @@
 //
 //   bench_sync [--case NAME]... [--list]
 
+#include "benchcases.h"
+
 #include <jobpool/jobpool.h>
 
-#include <QCommandLineParser>
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -23,6 +24,11 @@
 #include <stdexcept>
 #include <vector>
 
+using jobpool::bench::check;
+using jobpool::bench::Clock;
+using jobpool::bench::report;
+using jobpool::bench::secondsSince;
+
 namespace {
 
 constexpr int StreamItems = 2'000'000;
@@ -31,13 +37,6 @@ constexpr int CounterProcesses = 4;
 constexpr int CounterIncrements = 100'000;
 constexpr int UncontendedRounds = 10'000'000;
 constexpr int UncontendedRepeats = 5;
-
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 } // namespace
 
@@ -101,26 +100,6 @@ JOBPOOL_TASK(addLocked)
 namespace {
 
 // --- helpers ----------------------------------------------------------------------------
-
-class WrongResult final : public std::runtime_error
-{
-public:
-    explicit WrongResult(const char *what)
-        : std::runtime_error(what)
-    {}
-};
-
-void check(bool condition, const char *what)
-{
-    if (!condition)
-        throw WrongResult(what);
-}
-
-void report(const char *name, double value, const char *unit)
-{
-    std::printf("case=%s value=%.6g unit=%s\n", name, value, unit);
-    std::fflush(stdout);
-}
 
 /// What the two sides of a stream and the parent share.
 struct Stream
@@ -216,13 +195,7 @@ void caseLockUncontended()
     report("lock_uncontended", best / UncontendedRounds * 1e9, "ns");
 }
 
-struct Case
-{
-    const char *name;
-    void (*run)();
-};
-
-constexpr Case Cases[] = {
+constexpr jobpool::bench::Case Cases[] = {
     {"queue", caseQueue},
     {"pipe", casePipe},
     {"lock_counter", caseLockCounter},
@@ -236,46 +209,8 @@ int main(int argc, char **argv)
     jobpool::init(argc, argv); // a child never returns from here
     QCoreApplication app(argc, argv);
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("JobPool Queue/Pipe/Lock benchmark; prints case=NAME value=X unit=U."));
-    parser.addHelpOption();
-    const QCommandLineOption caseOption(QStringLiteral("case"),
-                                        QStringLiteral("Run only this case (repeatable)."),
-                                        QStringLiteral("name"));
-    const QCommandLineOption listOption(QStringLiteral("list"),
-                                        QStringLiteral("List the cases and exit."));
-    parser.addOptions({caseOption, listOption});
-    parser.process(app);
-
-    if (parser.isSet(listOption)) {
-        for (const Case &c : Cases)
-            std::printf("%s\n", c.name);
-        return 0;
-    }
-
-    const QStringList wanted = parser.values(caseOption);
-    for (const QString &name : wanted) {
-        if (std::none_of(std::begin(Cases), std::end(Cases),
-                         [&](const Case &c) { return name == QLatin1String(c.name); })) {
-            std::fprintf(stderr, "bench_sync: unknown case %s (see --list)\n", qPrintable(name));
-            return 2;
-        }
-    }
-
-    std::printf("info jobpool=%s qt=%s\n", JOBPOOL_VERSION_STRING, qVersion());
-    int failures = 0;
-    for (const Case &c : Cases) {
-        if (!wanted.isEmpty() && !wanted.contains(QLatin1String(c.name)))
-            continue;
-        try {
-            c.run();
-        } catch (const std::exception &e) {
-            // One broken case must not hide the figures of the others.
-            std::printf("error case=%s message=%s\n", c.name, e.what());
-            std::fflush(stdout);
-            ++failures;
-        }
-    }
-    return failures == 0 ? 0 : 1;
+    return jobpool::bench::runCases(
+        app, "bench_sync",
+        QStringLiteral("JobPool Queue/Pipe/Lock benchmark; prints case=NAME value=X unit=U."),
+        Cases);
 }

@@ -19,9 +19,10 @@
 //
 //   bench_threadpool [--case NAME]... [--list]
 
+#include "benchcases.h"
+
 #include <jobpool/jobpool.h>
 
-#include <QCommandLineParser>
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -41,6 +42,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+using jobpool::bench::check;
+using jobpool::bench::Clock;
+using jobpool::bench::report;
+using jobpool::bench::secondsSince;
+
 namespace {
 
 constexpr int IoTasks = 200;
@@ -54,25 +60,6 @@ constexpr int CpuWorkers = 2;
 constexpr int StartWorkers = 20;
 constexpr int StartPools = 5;
 constexpr int Repeats = 3; // best of: runs of a fraction of a second show scheduling noise
-
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void report(const char *name, double value, const char *unit)
-{
-    std::printf("case=%s value=%.6g unit=%s\n", name, value, unit);
-    std::fflush(stdout);
-}
-
-void check(bool condition, const char *what)
-{
-    if (!condition)
-        throw std::runtime_error(std::string("wrong result in ") + what);
-}
 
 /// A local server that answers every request after IoDelay with ReplyBytes, and closes.
 /// One thread and poll(), so that it keeps up with any number of waiting clients.
@@ -359,13 +346,7 @@ void caseStart()
     report("start_processes", medianStart<jobpool::Pool>(poolOptions(StartWorkers)) * 1000, "ms");
 }
 
-struct Case
-{
-    const char *name;
-    void (*run)();
-};
-
-constexpr Case Cases[] = {
+constexpr jobpool::bench::Case Cases[] = {
     {"io", caseIo},
     {"burst", caseBurst},
     {"cpu", caseCpu},
@@ -379,46 +360,8 @@ int main(int argc, char **argv)
     jobpool::init(argc, argv); // a worker never returns from here
     QCoreApplication app(argc, argv);
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("ThreadPool vs Pool benchmark; prints case=NAME value=X unit=U lines."));
-    parser.addHelpOption();
-    const QCommandLineOption caseOption(QStringLiteral("case"),
-                                        QStringLiteral("Run only this case (repeatable)."),
-                                        QStringLiteral("name"));
-    const QCommandLineOption listOption(QStringLiteral("list"),
-                                        QStringLiteral("List the cases and exit."));
-    parser.addOptions({caseOption, listOption});
-    parser.process(app);
-
-    if (parser.isSet(listOption)) {
-        for (const Case &c : Cases)
-            std::printf("%s\n", c.name);
-        return 0;
-    }
-    const QStringList wanted = parser.values(caseOption);
-    for (const QString &name : wanted) {
-        if (std::none_of(std::begin(Cases), std::end(Cases),
-                         [&](const Case &c) { return name == QLatin1String(c.name); })) {
-            std::fprintf(stderr, "bench_threadpool: unknown case %s (see --list)\n",
-                         qPrintable(name));
-            return 2;
-        }
-    }
-
-    std::printf("info jobpool=%s qt=%s\n", JOBPOOL_VERSION_STRING, qVersion());
-    int failures = 0;
-    for (const Case &c : Cases) {
-        if (!wanted.isEmpty() && !wanted.contains(QLatin1String(c.name)))
-            continue;
-        try {
-            c.run();
-        } catch (const std::exception &e) {
-            // One broken case must not hide the figures of the others.
-            std::printf("error case=%s message=%s\n", c.name, e.what());
-            std::fflush(stdout);
-            ++failures;
-        }
-    }
-    return failures == 0 ? 0 : 1;
+    return jobpool::bench::runCases(
+        app, "bench_threadpool",
+        QStringLiteral("ThreadPool vs Pool benchmark; prints case=NAME value=X unit=U lines."),
+        Cases);
 }
