@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "localexecutor.h"
 
+#include "../pool/crossthread.h"
+
 #include <QFuture>
 
 #include <csignal>
@@ -16,7 +18,8 @@ LocalExecutor::~LocalExecutor() = default;
 
 void LocalExecutor::submit(Attempt attempt)
 {
-    attempt.started(); // handed to a worker: running, as far as the runner can tell
+    attempt.started();             // handed to a worker: running, as far as the runner can tell
+    const ContinuationOrder order; // the continuation is attached before the job can finish
     m_pool->applyAsync(jobpool::exec, attempt.request)
         .then(m_context, [done = std::move(attempt.done)](QFuture<ExecResult> future) {
             ExecResult result;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "chunkqueue.h"
 
+#include "crossthread.h"
+
 #include <algorithm>
 
 namespace jobpool::detail {
@@ -12,6 +14,13 @@ constexpr std::size_t kPipelineDepth = 4;
 
 /// How many small chunks at most share one Run message.
 constexpr int kMaxRecordsPerMessage = 64;
+
+/// Finishes \a batch's future, after any continuation being attached to it (crossthread.h).
+void completeInOrder(Batch &batch)
+{
+    const ContinuationOrder order;
+    batch.complete();
+}
 
 } // namespace
 
@@ -32,7 +41,7 @@ void ChunkQueue::add(std::shared_ptr<Batch> batch, int chunkSize, int workers, b
     m_changed = true;
     if (state->batch->count == 0) {
         state->completed = true;
-        state->batch->complete();
+        completeInOrder(*state->batch);
         return;
     }
     m_pendingChunks += chunksLeft(*state);
@@ -100,7 +109,7 @@ void ChunkQueue::finish(const std::shared_ptr<BatchState> &b, qsizetype n)
         b->batch->progress(b->finished);
         if (b->finished == b->batch->count) {
             b->completed = true;
-            b->batch->complete();
+            completeInOrder(*b->batch);
         }
     }
 }
@@ -114,6 +123,7 @@ void ChunkQueue::fail(const std::shared_ptr<BatchState> &b, std::exception_ptr e
     m_pendingChunks -= chunksLeft(*b);
     m_counts.failed += b->batch->count - b->finished;
     m_counts.queued -= b->batch->count - b->next;
+    const ContinuationOrder order; // continuations attached meanwhile
     b->batch->fail(std::move(error));
 }
 
@@ -134,7 +144,7 @@ void ChunkQueue::completeIfCancelled(const std::shared_ptr<BatchState> &b)
 {
     if (b->batch->cancelled() && b->inFlight == 0 && !b->completed && !b->failed) {
         b->completed = true;
-        b->batch->complete();
+        completeInOrder(*b->batch);
     }
 }
 
@@ -193,7 +203,7 @@ void ChunkQueue::prune()
             b->next = b->batch->count;
             if (b->inFlight == 0) {
                 b->completed = true;
-                b->batch->complete();
+                completeInOrder(*b->batch);
             }
         }
         m_batches.pop_front();

@@ -14,6 +14,12 @@ std::mutex &postOrderMutex()
     return mutex;
 }
 
+std::mutex &continuationOrderMutex()
+{
+    static std::mutex mutex;
+    return mutex;
+}
+
 ControlThread::~ControlThread()
 {
     stop();

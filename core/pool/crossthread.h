@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "../ipc/sanitizer.h"
+
 #include <QMetaObject>
 #include <QObject>
 
@@ -11,6 +13,35 @@ namespace jobpool::detail {
 
 /// The lock that orders a post in postTo() before the call it posts, for ThreadSanitizer.
 std::mutex &postOrderMutex();
+
+/// The lock behind ContinuationOrder, for ThreadSanitizer.
+std::mutex &continuationOrderMutex();
+
+/// Orders a continuation attached to a pool's QFuture (`then()` with a context) before the
+/// dispatcher finishes that future, in ThreadSanitizer builds; elsewhere it is nothing.
+///
+/// Qt stores a continuation and runs it under QFutureInterface's own QMutex, which the
+/// sanitizer cannot see through in an uninstrumented Qt: the closure written in the
+/// caller's thread and read in the dispatcher's would be a reported race whenever the
+/// dispatcher finishes the future right after it is attached. Both sides hold one of
+/// these instead: the caller from submitting the call to attaching the continuation, the
+/// dispatcher while it completes or fails a call.
+class ContinuationOrder
+{
+#ifdef JOBPOOL_THREAD_SANITIZER
+public:
+    ContinuationOrder()
+        : m_lock(continuationOrderMutex())
+    {}
+
+private:
+    std::lock_guard<std::mutex> m_lock;
+#else
+public:
+    ContinuationOrder()
+    {} // nothing to order; user-provided, so a local one is not "unused"
+#endif
+};
 
 /// Calls \a fn in the thread of \a receiver, through its event queue.
 ///
