@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "builtinexec.h"
 #include "journal.h"
 #include "localexecutor.h"
 #include "slurmexecutor.h"
@@ -98,8 +99,8 @@ void BatchRunner::start()
         // do not): the kernel then no longer queues a worker behind another's command while
         // a CPU idles, worth 6-10% on short jobs (docs/BENCHMARKS.md). Not for the
         // built-ins, which are the work itself and must be free to leave a busy CPU.
-        options.pinWorkers =
-            m_setup.command->isShell() || !m_setup.command->arguments().value(0).startsWith('@');
+        options.pinWorkers = m_setup.command->isShell()
+                             || !detail::isBuiltinCommand(m_setup.command->arguments().value(0));
         m_executor = std::make_unique<detail::LocalExecutor>(options, this);
     }
     m_commitTimer.start();

@@ -101,10 +101,15 @@ void writeLog(const QByteArray &path, const QByteArray &bytes)
 
 } // namespace
 
+bool isBuiltinCommand(const QByteArray &program)
+{
+    return program == "@sha256" || program == "@count" || program == "@gzip";
+}
+
 std::optional<ExecResult> runBuiltinCommand(const ExecRequest &request)
 {
     const QByteArray name = request.argv.value(0);
-    if (name != "@sha256" && name != "@count" && name != "@gzip")
+    if (!isBuiltinCommand(name))
         return std::nullopt;
 
     ExecResult result;

@@ -13,4 +13,7 @@ namespace jobpool::detail {
 /// Returns nothing when argv[0] names none of them.
 std::optional<ExecResult> runBuiltinCommand(const ExecRequest &request);
 
+/// Whether \a program (a command's argv[0]) names one of the built-in commands.
+bool isBuiltinCommand(const QByteArray &program);
+
 } // namespace jobpool::detail
