@@ -12,8 +12,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include <sched.h>
-
 namespace jobpool::detail {
 
 namespace {
@@ -38,15 +36,8 @@ Dispatcher::Dispatcher(const PoolOptions &options, QString program, Mailbox &mai
     , m_bell(static_cast<ipc::PoolBellHeader *>(bellSegment.data()))
     , m_launcher(launcher)
     , m_changed(std::move(changed))
-{
-    cpu_set_t usable;
-    if (m_options.pinWorkers && ::sched_getaffinity(0, sizeof usable, &usable) == 0) {
-        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-            if (CPU_ISSET(cpu, &usable))
-                m_cpus.push_back(cpu);
-        }
-    }
-}
+    , m_cpus(cpusToPinTo(options))
+{}
 
 Dispatcher::~Dispatcher() = default;
 
@@ -448,76 +439,6 @@ void Dispatcher::handleResult(Worker &w, Decoder &message)
         }
     }
     m_queue.completeIfCancelled(chunk.batch);
-}
-
-int Dispatcher::liveWorkers() const
-{
-    return int(std::count_if(m_workers.begin(), m_workers.end(),
-                             [](const auto &p) { return p.second->live(); }));
-}
-
-int Dispatcher::freeCpu(int target) const
-{
-    // Only a pool that fills every CPU: with fewer workers, the kernel has idle CPUs to
-    // wake them on (and two runs on a large machine would pin to the same few); with more,
-    // it spreads them better.
-    if (m_cpus.size() < 2 || std::size_t(target) != m_cpus.size())
-        return -1;
-    for (const int cpu : m_cpus) {
-        const bool taken = std::any_of(m_workers.begin(), m_workers.end(), [cpu](const auto &p) {
-            return p.second->cpu == cpu && p.second->live();
-        });
-        if (!taken)
-            return cpu;
-    }
-    return -1;
-}
-
-void Dispatcher::spawnWorkers()
-{
-    if (m_closedSeen && m_queue.empty())
-        return;
-    if (m_terminatingSeen || m_startFailures >= 3)
-        return;
-    int target;
-    {
-        std::lock_guard lock(m_mailbox.mutex);
-        target = m_mailbox.target;
-    }
-    while (liveWorkers() < target) {
-        std::unique_ptr<Worker> w;
-        try {
-            w = std::make_unique<Worker>();
-        } catch (const Error &e) {
-            m_startFailures = 3;
-            m_lastStartError = QString::fromUtf8(e.what());
-            m_queue.failAll(std::make_exception_ptr(e));
-            return;
-        }
-        w->id = m_nextWorkerId++;
-        w->startedAt = Clock::now();
-        w->startedWall = QDateTime::currentDateTime();
-        w->channel.setMaxMemory(m_options.maxWorkerMemory);
-        w->cpu = freeCpu(target);
-        w->channel.setCpu(w->cpu);
-        if (!m_options.initializerTask.isEmpty()) {
-            QByteArray message;
-            Encoder out(message);
-            out.write(std::uint32_t(ipc::MessageKind::Initialize));
-            out.write(m_options.initializerTask);
-            out.writeRaw(m_options.initializerArguments.constData(),
-                         m_options.initializerArguments.size());
-            w->channel.sendInitializer(message);
-        }
-        ++m_workersStarted;
-        const quint64 id = w->id;
-        const int channelFd = w->channel.fd();
-        const int bellFd = m_bellSegment.fd();
-        m_workers.emplace(id, std::move(w));
-        postTo(m_launcher,
-               [l = m_launcher, id, channelFd, bellFd] { l->start(id, channelFd, bellFd); });
-        m_dirty = true;
-    }
 }
 
 void Dispatcher::checkDeadlines(Clock::time_point now)

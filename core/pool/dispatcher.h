@@ -71,6 +71,8 @@ private:
     /// A CPU for a new worker to keep to: one no live worker has, or -1 when workers are
     /// not pinned or \a target workers are not as many as the CPUs.
     int freeCpu(int target) const;
+    /// The CPUs this process may use, when \a options pin workers; else none.
+    static std::vector<int> cpusToPinTo(const PoolOptions &options);
     void publish();
 
     const PoolOptions &m_options;
@@ -83,7 +85,7 @@ private:
     std::atomic<bool> m_changeNotifyPending{false};
 
     std::map<quint64, std::unique_ptr<Worker>> m_workers;
-    std::vector<int> m_cpus; ///< the CPUs the pool may use, when it pins its workers
+    const std::vector<int> m_cpus; ///< the CPUs the pool may use, when it pins its workers
     ChunkQueue m_queue;
     quint64 m_nextWorkerId = 1;
     int m_startFailures = 0;
